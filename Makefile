@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# sealfs: build the module, and set up, boot and test it in a VM.
+#
+#   make                 build sealfs.ko against KDIR (default: the cached
+#                        test kernel, built on first use)
+#   make run             setup, build, boot, load, a short demo, unload
+#   make check           setup, build, run every test in the VM
+#   make check-debug     the same on the debug kernel (KASAN, lockdep, ...)
+#   make rust-analyzer   write rust-project.json
+#   make KDIR=/path/to/a/rust-enabled/6.12/build   use your own kernel
+#
+# FLAVOUR=debug picks the debug test kernel for any target.
+
+SHELL := /bin/bash
+FLAVOUR ?= default
+VM := tools/testing/vm
+SELFTESTS := tools/testing/selftests/sealfs
+
+# The toolchain the test kernel was built with (tools/testing/vm/toolchain.sh).
+export PATH := $(shell bash -c '. $(VM)/toolchain.sh && echo "$$PATH"')
+TOOLCHAIN := $(shell bash -c '. $(VM)/toolchain.sh && echo "$${KBUILD_TOOLCHAIN[*]}"')
+
+ifeq ($(origin KDIR),undefined)
+KDIR := $(shell $(VM)/build-kernel --path $(FLAVOUR))
+KERNEL_DEP := $(KDIR)/.sealfs-built
+else
+KERNEL_DEP :=
+endif
+# The kernel's source tree, for its kselftest harness and memfd tests.
+KSRC ?= $(KDIR)
+
+KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(TOOLCHAIN)
+
+.PHONY: all modules setup kernel run check check-debug selftests rust-analyzer clean
+
+all: modules
+
+# Building the kernel installs what it needs first; a user's own KDIR needs
+# neither.
+$(KDIR)/.sealfs-built:
+	tools/setup.sh
+	$(VM)/build-kernel $(FLAVOUR)
+
+setup:
+	tools/setup.sh
+
+kernel: setup
+	$(VM)/build-kernel $(FLAVOUR)
+
+modules: $(KERNEL_DEP)
+	$(KBUILD) modules
+
+selftests: $(KERNEL_DEP)
+	$(MAKE) -C $(SELFTESTS) KSRC=$(KSRC) all
+
+run: setup modules
+	$(VM)/run --kdir $(KDIR) -- samples/demo.sh
+
+
+check: setup modules selftests
+	$(VM)/run --kdir $(KDIR) -- $(MAKE) -s -C $(SELFTESTS) run_tests | tee $(SELFTESTS)/results.tap; \
+		status=$${PIPESTATUS[0]}; \
+		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1
+
+check-debug:
+	$(MAKE) FLAVOUR=debug check
+
+rust-analyzer: $(KERNEL_DEP)
+	$(KBUILD) rust-analyzer
+
+clean:
+	-$(KBUILD) clean
+	$(MAKE) -C $(SELFTESTS) clean
+	rm -f rust/bindings_generated.rs rust-project.json

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Misc character devices: `/dev/NAME` whose file operations are a Rust type.
+//!
+//! Shaped like the kernel crate's `kernel::miscdevice` (6.13 and later): a
+//! pinned [`MiscDeviceRegistration<T>`] that registers on initialisation and
+//! deregisters on drop, and a `#[vtable]` trait [`MiscDevice`].  Unlike the
+//! 6.13 version the `file_operations` table lives inside the registration,
+//! so that its `owner` can be this module: an open file of the device then
+//! holds a module reference and `rmmod` cannot pull the code from under it.
+
+use super::{bindings, file::File};
+use core::marker::PhantomData;
+use kernel::{
+    error::{from_result, to_result},
+    ffi::{c_long, c_uint, c_ulong},
+    init::pin_init_from_closure,
+    prelude::*,
+    types::Opaque,
+};
+
+/// What a misc device does with its files.
+#[vtable]
+pub(crate) trait MiscDevice: Sized {
+    /// Handles `ioctl(2)` on an open file of the device.  `arg` is the raw
+    /// argument: a user pointer or a value, as `cmd` says.
+    fn ioctl(_file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(ENOTTY)
+    }
+}
+
+/// How the device node looks.
+pub(crate) struct MiscDeviceOptions {
+    /// The name under `/dev`.
+    pub(crate) name: &'static CStr,
+    /// The mode of the device node.
+    pub(crate) mode: u16,
+}
+
+/// A registered misc device.
+///
+/// # Invariants
+///
+/// `misc` is registered with the misc subsystem, with `fops` as its file
+/// operations, from the end of initialisation until drop.  Both are pinned,
+/// as the misc core keeps pointers to them.
+#[pin_data(PinnedDrop)]
+pub(crate) struct MiscDeviceRegistration<T: MiscDevice> {
+    #[pin]
+    fops: Opaque<bindings::file_operations>,
+    #[pin]
+    misc: Opaque<bindings::miscdevice>,
+    _device: PhantomData<T>,
+}
+
+// SAFETY: the registration is only read by the misc core, which serialises
+// registration and lookup with its own mutex; moving the owner between
+// threads or sharing it changes nothing.
+unsafe impl<T: MiscDevice> Send for MiscDeviceRegistration<T> {}
+// SAFETY: as for `Send`: no method of ours touches the fields after
+// registration except `drop`, which has exclusive access.
+unsafe impl<T: MiscDevice> Sync for MiscDeviceRegistration<T> {}
+
+impl<T: MiscDevice> MiscDeviceRegistration<T> {
+    /// Registers the device; `module` becomes the owner of its open files.
+    pub(crate) fn register(
+        opts: MiscDeviceOptions,
+        module: &'static ThisModule,
+    ) -> impl PinInit<Self, Error> {
+        let fops = bindings::file_operations {
+            owner: module.as_ptr(),
+            unlocked_ioctl: if T::HAS_IOCTL { Some(ioctl::<T>) } else { None },
+            compat_ioctl: if T::HAS_IOCTL { COMPAT_IOCTL } else { None },
+            ..Default::default()
+        };
+        // SAFETY: the closure fully initialises the slot: it writes `fops`
+        // and `misc`, then registers `misc`.  On error it returns before
+        // registering, or `misc_register` failed and registered nothing, so
+        // there is nothing to undo; on success the slot is pinned (that is
+        // what `pin_init_from_closure` initialises), as the invariant needs.
+        unsafe {
+            pin_init_from_closure(move |slot: *mut Self| {
+                let fops_ptr = Opaque::raw_get(core::ptr::addr_of!((*slot).fops));
+                fops_ptr.write(fops);
+                let misc = Opaque::raw_get(core::ptr::addr_of!((*slot).misc));
+                misc.write(bindings::miscdevice {
+                    minor: bindings::MISC_DYNAMIC_MINOR as i32,
+                    name: opts.name.as_char_ptr(),
+                    fops: fops_ptr,
+                    mode: opts.mode,
+                    ..Default::default()
+                });
+                to_result(bindings::misc_register(misc))
+            })
+        }
+    }
+}
+
+#[pinned_drop]
+impl<T: MiscDevice> PinnedDrop for MiscDeviceRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: by the type invariant `misc` is registered, and this is
+        // the only place that deregisters it.
+        unsafe { bindings::misc_deregister(self.misc.get()) };
+    }
+}
+
+/// `compat_ioctl` of the device's files: the argument of every command is a
+/// value or a pointer to a layout that is the same for 32-bit callers, so
+/// converting the pointer is all a compat call needs.
+#[cfg(CONFIG_COMPAT)]
+const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long> =
+    Some(bindings::compat_ptr_ioctl);
+/// Without `CONFIG_COMPAT` there are no 32-bit callers.
+#[cfg(not(CONFIG_COMPAT))]
+const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long> =
+    None;
+
+/// `unlocked_ioctl` of the device's files.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid `file` that it holds a reference to for
+/// the whole call.
+unsafe extern "C" fn ioctl<T: MiscDevice>(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
+    // SAFETY: the VFS holds a reference to `file` across this call.
+    let file = unsafe { File::from_raw(file) };
+    from_result(|| T::ioctl(file, cmd, arg as usize).map(|ret| ret as c_long))
+}

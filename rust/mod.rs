@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Our kernel abstractions: the safe wrappers sealfs needs that the 6.12
+//! `kernel` crate does not have yet (the VFS, misc devices).
+//!
+//! All of the module's `unsafe` code lives under `rust/`; `src/` is safe
+//! Rust built on these wrappers.  Each wrapper is shaped like the kernel
+//! crate's later abstraction of the same object, so that a port to a newer
+//! kernel swaps the wrapper and leaves `src/` alone.
+
+pub(crate) mod bindings;
+pub(crate) mod file;
+pub(crate) mod fs;
+pub(crate) mod miscdev;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing sealfs needs, and only what is missing.
+# Idempotent: a second run installs nothing.  Called by the make targets.
+#
+# Everything comes from package registries: Debian (bookworm, its security
+# suite and bookworm-backports), crates.io and PyPI.
+set -euo pipefail
+
+BINDGEN_VERSION=0.69.5      # crates.io bindgen-cli, for our extra bindings
+VIRTME_NG_VERSION=1.42      # PyPI virtme-ng, the VM runner
+
+APT_PACKAGES=(
+	rustc-web rust-web-src            # the kernel's Rust compiler and std sources
+	rust-web-clippy rustfmt-web       # CLIPPY=1 and rustfmt, matching that compiler
+	clang-19 lld-19 llvm-19 libclang-19-dev
+	flex bison bc libelf-dev libssl-dev cpio kmod
+	linux-source-6.12
+	udev                              # virtme-ng-init finds its serial ports through udev
+	libfuse-dev fuse                  # the kernel's memfd fuse_test
+	liburing-dev                      # io_uring pin tests
+)
+BACKPORTS_PACKAGES=(qemu-system-x86)  # qemu-utils on these machines already comes from there
+BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: these steps need root; run them, then 'make' again:" >&2
+		printf '  %s\n' "$@" >&2
+		exit 1
+	fi
+}
+
+missing_apt() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+mapfile -t apt_missing < <(missing_apt "${APT_PACKAGES[@]}")
+mapfile -t bpo_missing < <(missing_apt "${BACKPORTS_PACKAGES[@]}")
+
+if [ ! -e "$BACKPORTS_LIST" ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	need_root "printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > $BACKPORTS_LIST" \
+		"apt-get update"
+	printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' >"$BACKPORTS_LIST"
+	apt_updated=
+fi
+
+if [ ${#apt_missing[@]} -gt 0 ] || [ ${#bpo_missing[@]} -gt 0 ]; then
+	need_root "apt-get update" \
+		${apt_missing[@]:+"apt-get install -y --no-install-recommends ${apt_missing[*]}"} \
+		${bpo_missing[@]:+"apt-get install -y --no-install-recommends -t bookworm-backports ${bpo_missing[*]}"}
+	echo "setup: installing ${apt_missing[*]} ${bpo_missing[*]}"
+	apt-get update -qq
+	export DEBIAN_FRONTEND=noninteractive
+	[ ${#apt_missing[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"
+	[ ${#bpo_missing[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpo_missing[@]}"
+fi
+
+# Debian's rustc-web and rust-web-src must be the same version, or the
+# kernel's Rust build cannot find a matching core library source.
+rustc_v=$(dpkg-query -W -f='${Version}' rustc-web)
+src_v=$(dpkg-query -W -f='${Version}' rust-web-src)
+if [ "$rustc_v" != "$src_v" ]; then
+	echo "setup: rustc-web ($rustc_v) and rust-web-src ($src_v) differ" >&2
+	exit 1
+fi
+
+CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+if [ "$("$CARGO_BIN/bindgen" --version 2>/dev/null)" != "bindgen $BINDGEN_VERSION" ]; then
+	echo "setup: installing bindgen-cli $BINDGEN_VERSION from crates.io"
+	cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION"
+fi
+
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("virtme-ng"))' 2>/dev/null)" != "$VIRTME_NG_VERSION" ]; then
+	echo "setup: installing virtme-ng $VIRTME_NG_VERSION from PyPI"
+	python3 -m pip install --quiet --disable-pip-version-check "virtme-ng==$VIRTME_NG_VERSION"
+fi
