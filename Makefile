@@ -32,7 +32,8 @@ KSRC ?= $(KDIR)
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(TOOLCHAIN)
 
-.PHONY: all modules setup kernel run check check-debug selftests rust-analyzer clean
+.PHONY: all modules setup kernel run check check-debug selftests lint rustfmt rustfmtcheck \
+	rust-analyzer clean
 
 all: modules
 
@@ -51,6 +52,25 @@ kernel: setup
 modules: $(KERNEL_DEP)
 	$(KBUILD) modules
 
+# Rust sources we format and lint: all but the generated bindings.
+RUST_SOURCES := $(filter-out rust/bindings_generated.rs,$(wildcard src/*.rs rust/*.rs))
+RUSTFMT := /usr/bin/rustfmt
+RUSTFMT_FLAGS := --edition 2021 --config-path $(KSRC)/.rustfmt.toml
+
+rustfmt: $(KERNEL_DEP)
+	$(RUSTFMT) $(RUSTFMT_FLAGS) $(RUST_SOURCES)
+
+rustfmtcheck: $(KERNEL_DEP)
+	$(RUSTFMT) --check $(RUSTFMT_FLAGS) $(RUST_SOURCES)
+
+# The module must build without a single warning under clippy and W=1.
+lint: $(KERNEL_DEP)
+	$(KBUILD) clean >/dev/null
+	$(KBUILD) CLIPPY=1 W=1 modules 2>&1 | tee .lint.log
+	@if grep -qE '(^|: )(warning|error)' .lint.log; then \
+		echo "lint: the module build has warnings" >&2; rm -f .lint.log; exit 1; fi
+	@rm -f .lint.log
+
 selftests: $(KERNEL_DEP)
 	$(MAKE) -C $(SELFTESTS) KSRC=$(KSRC) all
 
@@ -58,7 +78,7 @@ run: setup modules
 	$(VM)/run --kdir $(KDIR) -- samples/demo.sh
 
 
-check: setup modules selftests
+check: setup rustfmtcheck lint modules selftests
 	$(VM)/run --kdir $(KDIR) -- $(MAKE) -s -C $(SELFTESTS) run_tests | tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
 		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1

@@ -14,6 +14,7 @@
     clippy::all,
     clippy::undocumented_unsafe_blocks,
     missing_docs,
+    improper_ctypes,
     unknown_lints,
     unnecessary_transmutes
 )]

@@ -129,5 +129,5 @@ unsafe extern "C" fn ioctl<T: MiscDevice>(
 ) -> c_long {
     // SAFETY: the VFS holds a reference to `file` across this call.
     let file = unsafe { File::from_raw(file) };
-    from_result(|| T::ioctl(file, cmd, arg as usize).map(|ret| ret as c_long))
+    from_result(|| T::ioctl(file, cmd, arg).map(|ret| ret as c_long))
 }
