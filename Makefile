@@ -30,9 +30,11 @@ endif
 # The kernel's source tree, for its kselftest harness and memfd tests.
 KSRC ?= $(KDIR)
 
+HOSTCC ?= gcc
+HOSTCXX ?= g++
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(TOOLCHAIN)
 
-.PHONY: all modules setup kernel run check check-debug selftests lint rustfmt rustfmtcheck \
+.PHONY: all modules setup kernel run check check-debug selftests headers-check lint rustfmt rustfmtcheck \
 	rust-analyzer clean
 
 all: modules
@@ -71,6 +73,11 @@ lint: $(KERNEL_DEP)
 		echo "lint: the module build has warnings" >&2; rm -f .lint.log; exit 1; fi
 	@rm -f .lint.log
 
+# The UAPI header must compile on its own, as C and as C++.
+headers-check:
+	echo '#include <linux/sealfs.h>' | $(HOSTCC) -Wall -Wextra -Werror -Iinclude/uapi -fsyntax-only -x c -
+	echo '#include <linux/sealfs.h>' | $(HOSTCXX) -Wall -Wextra -Werror -Iinclude/uapi -fsyntax-only -x c++ -
+
 selftests: $(KERNEL_DEP)
 	$(MAKE) -C $(SELFTESTS) KSRC=$(KSRC) all
 
@@ -78,7 +85,7 @@ run: setup modules
 	$(VM)/run --kdir $(KDIR) -- samples/demo.sh
 
 
-check: setup rustfmtcheck lint modules selftests
+check: setup headers-check rustfmtcheck lint modules selftests
 	$(VM)/run --kdir $(KDIR) -- $(MAKE) -s -C $(SELFTESTS) run_tests | tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
 		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1
