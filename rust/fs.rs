@@ -4,15 +4,18 @@
 //! superblock that `fill_super` sets up.
 //!
 //! Shaped after Wedson Almeida Filho's VFS abstractions: a [`FileSystem`]
-//! trait implemented by the filesystem, and a pinned [`Registration`] that
-//! registers the type on initialisation and unregisters it on drop.
+//! trait implemented by the filesystem, and a [`Registration`] that
+//! registers the type, kept in a `static` [`FileSystemType`], and
+//! unregisters it on drop.
 
 use super::bindings;
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicBool, Ordering},
+};
 use kernel::{
     error::{from_result, to_result},
     ffi::c_int,
-    init::pin_init_from_closure,
     prelude::*,
     types::Opaque,
 };
@@ -26,56 +29,92 @@ pub(crate) trait FileSystem {
     fn fill_super(sb: &SuperBlock) -> Result;
 }
 
-/// A registered filesystem type.
+/// Storage for a `struct file_system_type`.
+///
+/// It must be a `static`: the type embeds the lock class keys of its
+/// superblocks and inodes (`s_umount_key`, `i_mutex_key`, ...), and lockdep
+/// only accepts keys in static storage (a heap-allocated type makes every
+/// mount WARN in `lockdep_init_map_type`).
 ///
 /// # Invariants
 ///
-/// `fs_type` is registered with the VFS from the end of initialisation until
-/// drop, and is pinned, as the VFS links it into its list of types.
-#[pin_data(PinnedDrop)]
-pub(crate) struct Registration<T: FileSystem> {
-    #[pin]
+/// `fs_type` is written only by [`Registration::register`] while
+/// `registered` is false (it sets it first), and read by the VFS only while
+/// registered.
+pub(crate) struct FileSystemType {
     fs_type: Opaque<bindings::file_system_type>,
-    _fs: PhantomData<T>,
+    registered: AtomicBool,
 }
 
-// SAFETY: after registration only the VFS reads `fs_type`, under its own
-// locks; the owner merely keeps it alive.
-unsafe impl<T: FileSystem> Send for Registration<T> {}
-// SAFETY: as for `Send`: `&Registration` gives no access to `fs_type`.
-unsafe impl<T: FileSystem> Sync for Registration<T> {}
+// SAFETY: `fs_type` is written once, before registration, by the one caller
+// that won `registered`; afterwards only the VFS reads it, under its locks.
+unsafe impl Sync for FileSystemType {}
 
-impl<T: FileSystem> Registration<T> {
-    /// Registers the filesystem type; `module` becomes the owner of its
-    /// superblocks, so a mount keeps the module loaded.
-    pub(crate) fn register(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        // SAFETY: the closure initialises `fs_type` fully and then registers
-        // it; if registration fails nothing was registered and nothing needs
-        // undoing.  The slot is pinned, as the invariant needs.
-        unsafe {
-            pin_init_from_closure(move |slot: *mut Self| {
-                let fs_type = Opaque::raw_get(core::ptr::addr_of!((*slot).fs_type));
-                fs_type.write(bindings::file_system_type {
-                    name: T::NAME.as_char_ptr(),
-                    owner: module.as_ptr(),
-                    init_fs_context: Some(init_fs_context::<T>),
-                    kill_sb: Some(bindings::kill_litter_super),
-                    fs_flags: bindings::FS_USERNS_MOUNT as c_int,
-                    ..Default::default()
-                });
-                to_result(bindings::register_filesystem(fs_type))
-            })
+impl FileSystemType {
+    /// Storage for a type that is not registered yet.
+    pub(crate) const fn new() -> Self {
+        Self {
+            fs_type: Opaque::uninit(),
+            registered: AtomicBool::new(false),
         }
     }
 }
 
-#[pinned_drop]
-impl<T: FileSystem> PinnedDrop for Registration<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `fs_type` is registered (type invariant); this is the only
-        // place that unregisters it.  The VFS refuses nothing here: every
-        // superblock holds a module reference, so none can outlive us.
-        unsafe { bindings::unregister_filesystem(self.fs_type.get()) };
+/// A registered filesystem type.
+///
+/// # Invariants
+///
+/// `storage.fs_type` is registered with the VFS, as filesystem `T`, for as
+/// long as the `Registration` lives.
+pub(crate) struct Registration<T: FileSystem> {
+    storage: &'static FileSystemType,
+    _fs: PhantomData<T>,
+}
+
+impl<T: FileSystem> Registration<T> {
+    /// Registers filesystem `T` in `storage`; `module` becomes the owner of
+    /// its superblocks, so a mount keeps the module loaded.  `EBUSY` if
+    /// `storage` is registered already.
+    pub(crate) fn register(
+        storage: &'static FileSystemType,
+        module: &'static ThisModule,
+    ) -> Result<Self> {
+        if storage.registered.swap(true, Ordering::AcqRel) {
+            return Err(EBUSY);
+        }
+        let fs_type = storage.fs_type.get();
+        // SAFETY: we won `registered`, so nobody else writes `fs_type` and
+        // the VFS does not know it yet (type invariant of
+        // `FileSystemType`); it is `'static`, as registration needs.
+        let ret = unsafe {
+            fs_type.write(bindings::file_system_type {
+                name: T::NAME.as_char_ptr(),
+                owner: module.as_ptr(),
+                init_fs_context: Some(init_fs_context::<T>),
+                kill_sb: Some(bindings::kill_litter_super),
+                fs_flags: bindings::FS_USERNS_MOUNT as c_int,
+                ..Default::default()
+            });
+            bindings::register_filesystem(fs_type)
+        };
+        if let Err(e) = to_result(ret) {
+            storage.registered.store(false, Ordering::Release);
+            return Err(e);
+        }
+        Ok(Self {
+            storage,
+            _fs: PhantomData,
+        })
+    }
+}
+
+impl<T: FileSystem> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: the type is registered (type invariant), and this is the
+        // only place that unregisters it.  Every superblock holds a module
+        // reference, so none can outlive the module that drops us.
+        unsafe { bindings::unregister_filesystem(self.storage.fs_type.get()) };
+        self.storage.registered.store(false, Ordering::Release);
     }
 }
 

@@ -29,12 +29,12 @@ module! {
 /// filesystem type.
 struct Sealfs {
     _device: Pin<KBox<MiscDeviceRegistration<device::SealfsDevice>>>,
-    _fs_type: Pin<KBox<fs::Registration<superblock::Sealfs>>>,
+    _fs_type: fs::Registration<superblock::Sealfs>,
 }
 
 impl kernel::Module for Sealfs {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let fs_type = KBox::pin_init(fs::Registration::register(module), GFP_KERNEL)?;
+        let fs_type = fs::Registration::register(&superblock::SEALFS_TYPE, module)?;
         let device = KBox::pin_init(
             MiscDeviceRegistration::register(device::OPTIONS, module),
             GFP_KERNEL,

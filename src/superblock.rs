@@ -2,11 +2,14 @@
 
 //! The `sealfs` filesystem type and its superblocks.
 
-use crate::ext::fs::{FileSystem, SuperBlock, SuperParams};
+use crate::ext::fs::{FileSystem, FileSystemType, SuperBlock, SuperParams};
 use kernel::{c_str, prelude::*};
 
 /// `statfs`'s `f_type` for sealfs ("SEAL" in ASCII, as tmpfs uses 0x01021994).
 pub(crate) const SEALFS_MAGIC: u32 = 0x5345_414c;
+
+/// The registered `sealfs` type (static, as lockdep needs).
+pub(crate) static SEALFS_TYPE: FileSystemType = FileSystemType::new();
 
 /// The `sealfs` filesystem type.
 pub(crate) struct Sealfs;
