@@ -54,8 +54,8 @@ kernel: setup
 modules: $(KERNEL_DEP)
 	$(KBUILD) modules
 
-# Rust sources we format and lint: all but the generated bindings.
-RUST_SOURCES := $(filter-out rust/bindings_generated.rs,$(wildcard src/*.rs rust/*.rs))
+# Rust sources we format and lint (the generated bindings are in gen/).
+RUST_SOURCES := $(wildcard src/*.rs rust/*.rs)
 RUSTFMT := /usr/bin/rustfmt
 RUSTFMT_FLAGS := --edition 2021 --config-path $(KSRC)/.rustfmt.toml
 
@@ -99,4 +99,4 @@ rust-analyzer: $(KERNEL_DEP)
 clean:
 	-$(KBUILD) clean
 	$(MAKE) -C $(SELFTESTS) clean
-	rm -f rust/bindings_generated.rs rust-project.json
+	rm -rf gen rust-project.json

@@ -19,4 +19,4 @@
     unnecessary_transmutes
 )]
 
-include!("bindings_generated.rs");
+include!("../gen/bindings_generated.rs");
