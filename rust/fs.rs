@@ -1,32 +1,97 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Filesystem types: registration, mounting through `fs_context`, and the
-//! superblock that `fill_super` sets up.
+//! Filesystem types: registration, internal mounts, mounting through
+//! `fs_context` with mount options, and the superblock.
 //!
 //! Shaped after Wedson Almeida Filho's VFS abstractions: a [`FileSystem`]
 //! trait implemented by the filesystem, and a [`Registration`] that
 //! registers the type, kept in a `static` [`FileSystemType`], and
-//! unregisters it on drop.
+//! unregisters it on drop.  The operation tables of the type are in
+//! [`super::ops`]; this file owns the superblock and the mount.
 
-use super::bindings;
+use super::{
+    bindings,
+    file::{File, VmaNew},
+    inode::{Dentry, Inode, SetAttr},
+};
 use core::{
     marker::PhantomData,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
 use kernel::{
     error::{from_result, to_result},
-    ffi::c_int,
+    ffi::{c_char, c_int},
     prelude::*,
-    types::Opaque,
+    str::CStr,
+    types::{ForeignOwnable, Opaque},
 };
 
-/// A filesystem type implemented in Rust.
-pub(crate) trait FileSystem {
+/// A filesystem type implemented in Rust: what the VFS asks of it.
+///
+/// The callbacks are called from the operation tables in [`super::ops`],
+/// with the raw pointers already turned into these safe views.
+pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     /// The name in `/proc/filesystems` and for `mount -t`.
     const NAME: &'static CStr;
+    /// `statfs`'s `f_type`.
+    const MAGIC: u32;
+    /// The options of one mount, parsed from `-o`.
+    type Options: Default + Send;
+    /// What each superblock owns (`s_fs_info`).
+    type SuperData: Send + Sync;
+    /// What each inode carries beside the C inode, in the same allocation.
+    type InodeData: Default + Send + Sync;
 
-    /// Sets up a new superblock: its parameters and its root directory.
-    fn fill_super(sb: &SuperBlock) -> Result;
+    /// Parses one mount option; `value` is `None` for a flag.
+    fn parse_param(opts: &mut Self::Options, key: &CStr, value: Option<&CStr>) -> Result;
+    /// The data of a new superblock, from the options of its mount.
+    fn new_super(opts: &Self::Options) -> Result<Self::SuperData>;
+    /// Gives a new superblock its root directory.
+    fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
+    /// Fills in the block and inode counts of `statfs(2)`.
+    fn statfs(sb: &SuperBlock<Self>, st: &mut StatFs);
+    /// An inode is going away: its page cache is already gone.
+    fn evict_inode(inode: &Inode<Self>);
+
+    /// `mknod`, `create` and `mkdir` in directory `dir`.
+    fn mknod(dir: &Inode<Self>, dentry: &Dentry, mode: u16, dev: u32) -> Result;
+    /// `symlink` in directory `dir`.
+    fn symlink(dir: &Inode<Self>, dentry: &Dentry, target: &CStr) -> Result;
+
+    /// Checks a `setattr` that `setattr_prepare` allowed, before anything
+    /// changes.  Called with `i_rwsem` held.
+    fn setattr(inode: &Inode<Self>, attr: &SetAttr) -> Result;
+    /// The page cache of a regular file lost folios (truncate, hole punch).
+    fn folios_removed(inode: &Inode<Self>);
+    /// `ioctl(2)` on an open regular file.
+    fn ioctl(file: &File, inode: &Inode<Self>, cmd: u32, arg: usize) -> Result<isize>;
+    /// `mmap(2)` of a regular file.
+    fn mmap(file: &File, inode: &Inode<Self>, vma: &VmaNew) -> Result;
+    /// `lseek(2)` of a regular file.
+    fn llseek(file: &File, inode: &Inode<Self>, offset: i64, whence: i32) -> Result<i64>;
+    /// `fallocate(2)` of a regular file.
+    fn fallocate(file: &File, inode: &Inode<Self>, mode: i32, offset: i64, len: i64) -> Result;
+    /// A buffered write of `len` bytes at `pos` is about to change the page
+    /// cache (`write_begin`): the last chance to refuse it.  Called with
+    /// `i_rwsem` held.
+    fn may_write(inode: &Inode<Self>, pos: i64, len: u32) -> Result;
+    /// A folio of `pages` pages is about to become uptodate (filled with
+    /// zeroes or data) for the first time: account for it.
+    fn charge_folio(inode: &Inode<Self>, pages: usize) -> Result;
+}
+
+/// The counts of `statfs(2)` a filesystem fills in; `simple_statfs` gives
+/// the rest (type, block size, name length).
+#[derive(Default)]
+pub(crate) struct StatFs {
+    /// Total blocks (of the superblock's block size).
+    pub(crate) blocks: u64,
+    /// Free blocks.
+    pub(crate) blocks_free: u64,
+    /// Total inodes.
+    pub(crate) files: u64,
+    /// Free inodes.
+    pub(crate) files_free: u64,
 }
 
 /// Storage for a `struct file_system_type`.
@@ -38,25 +103,51 @@ pub(crate) trait FileSystem {
 ///
 /// # Invariants
 ///
-/// `fs_type` is written only by [`Registration::register`] while
-/// `registered` is false (it sets it first), and read by the VFS only while
-/// registered.
+/// `fs_type` is written only by [`Registration::register`] or
+/// [`InternalMount::new`] while `in_use` is false (they set it first), and
+/// read by the VFS only while in use.
 pub(crate) struct FileSystemType {
     fs_type: Opaque<bindings::file_system_type>,
-    registered: AtomicBool,
+    in_use: AtomicBool,
 }
 
-// SAFETY: `fs_type` is written once, before registration, by the one caller
-// that won `registered`; afterwards only the VFS reads it, under its locks.
+// SAFETY: `fs_type` is written once, before the VFS sees it, by the one
+// caller that won `in_use`; afterwards only the VFS reads it, under its locks.
 unsafe impl Sync for FileSystemType {}
 
 impl FileSystemType {
-    /// Storage for a type that is not registered yet.
+    /// Storage for a type that is not in use yet.
     pub(crate) const fn new() -> Self {
         Self {
             fs_type: Opaque::uninit(),
-            registered: AtomicBool::new(false),
+            in_use: AtomicBool::new(false),
         }
+    }
+
+    /// Claims the storage and fills it in for filesystem `T`, owned by
+    /// `owner` (null: nobody).  `EBUSY` if it is in use already.
+    fn claim<T: FileSystem>(&self, owner: *mut bindings::module) -> Result<*mut bindings::file_system_type> {
+        if self.in_use.swap(true, Ordering::AcqRel) {
+            return Err(EBUSY);
+        }
+        let fs_type = self.fs_type.get();
+        // SAFETY: we won `in_use`, so nobody else writes `fs_type` and the
+        // VFS does not know it yet (type invariant).
+        unsafe {
+            fs_type.write(bindings::file_system_type {
+                name: T::NAME.as_char_ptr(),
+                owner,
+                init_fs_context: Some(init_fs_context::<T>),
+                kill_sb: Some(kill_sb::<T>),
+                fs_flags: bindings::FS_USERNS_MOUNT as c_int,
+                ..Default::default()
+            })
+        };
+        Ok(fs_type)
+    }
+
+    fn release(&self) {
+        self.in_use.store(false, Ordering::Release);
     }
 }
 
@@ -73,32 +164,15 @@ pub(crate) struct Registration<T: FileSystem> {
 
 impl<T: FileSystem> Registration<T> {
     /// Registers filesystem `T` in `storage`; `module` becomes the owner of
-    /// its superblocks, so a mount keeps the module loaded.  `EBUSY` if
-    /// `storage` is registered already.
+    /// its superblocks, so a mount keeps the module loaded.
     pub(crate) fn register(
         storage: &'static FileSystemType,
         module: &'static ThisModule,
     ) -> Result<Self> {
-        if storage.registered.swap(true, Ordering::AcqRel) {
-            return Err(EBUSY);
-        }
-        let fs_type = storage.fs_type.get();
-        // SAFETY: we won `registered`, so nobody else writes `fs_type` and
-        // the VFS does not know it yet (type invariant of
-        // `FileSystemType`); it is `'static`, as registration needs.
-        let ret = unsafe {
-            fs_type.write(bindings::file_system_type {
-                name: T::NAME.as_char_ptr(),
-                owner: module.as_ptr(),
-                init_fs_context: Some(init_fs_context::<T>),
-                kill_sb: Some(bindings::kill_litter_super),
-                fs_flags: bindings::FS_USERNS_MOUNT as c_int,
-                ..Default::default()
-            });
-            bindings::register_filesystem(fs_type)
-        };
-        if let Err(e) = to_result(ret) {
-            storage.registered.store(false, Ordering::Release);
+        let fs_type = storage.claim::<T>(module.as_ptr())?;
+        // SAFETY: `fs_type` is filled in and `'static`, as registration needs.
+        if let Err(e) = to_result(unsafe { bindings::register_filesystem(fs_type) }) {
+            storage.release();
             return Err(e);
         }
         Ok(Self {
@@ -114,16 +188,103 @@ impl<T: FileSystem> Drop for Registration<T> {
         // only place that unregisters it.  Every superblock holds a module
         // reference, so none can outlive the module that drops us.
         unsafe { bindings::unregister_filesystem(self.storage.fs_type.get()) };
-        self.storage.registered.store(false, Ordering::Release);
+        // `free_inode` runs from RCU callbacks: wait for them before the
+        // module's code goes.
+        // SAFETY: `rcu_barrier` may be called from any sleepable context.
+        unsafe { bindings::rcu_barrier() };
+        self.storage.release();
     }
 }
 
-/// The operation tables of filesystem `T`.
-struct Tables<T>(PhantomData<T>);
+/// A mount of filesystem `T` that only the kernel sees, for anonymous files
+/// (as `mm/secretmem.c` and shmem's `shm_mnt`), in static storage.
+///
+/// Its type has no owner: a mount holds a reference to its type's owner, so
+/// an owned internal mount would pin the module for good.  Instead, each
+/// file made on it holds a module reference ([`super::file::new_pseudo_file`]).
+///
+/// # Invariants
+///
+/// `mnt` is null, or a live internal mount of `fs_type` made by
+/// [`InternalMount::mount`] and not yet undone by its guard.
+pub(crate) struct InternalMount<T: FileSystem> {
+    fs_type: FileSystemType,
+    mnt: AtomicPtr<bindings::vfsmount>,
+    _fs: PhantomData<T>,
+}
 
-impl<T: FileSystem> Tables<T> {
+impl<T: FileSystem> InternalMount<T> {
+    /// Storage for a mount that is not made yet.
+    pub(crate) const fn new() -> Self {
+        Self {
+            fs_type: FileSystemType::new(),
+            mnt: AtomicPtr::new(core::ptr::null_mut()),
+            _fs: PhantomData,
+        }
+    }
+
+    /// Mounts a superblock of `T` with default options; the guard
+    /// unmounts it.
+    pub(crate) fn mount(&'static self) -> Result<InternalMountGuard<T>> {
+        let fs_type = self.fs_type.claim::<T>(core::ptr::null_mut())?;
+        // SAFETY: `fs_type` is filled in and lives as long as the mount
+        // (`'static`); the guard undoes the mount.
+        let mnt = unsafe { bindings::kern_mount(fs_type) };
+        // SAFETY: `kern_mount` returns a mount or an `ERR_PTR`.
+        if unsafe { bindings::IS_ERR(mnt.cast()) } {
+            self.fs_type.release();
+            // SAFETY: `mnt` is an `ERR_PTR`.
+            return Err(Error::from_errno(unsafe { bindings::PTR_ERR(mnt.cast()) } as i32));
+        }
+        self.mnt.store(mnt, Ordering::Release);
+        Ok(InternalMountGuard(self))
+    }
+
+    /// The mount; `ENODEV` if it is not mounted.
+    pub(crate) fn as_ptr(&self) -> Result<*mut bindings::vfsmount> {
+        let mnt = self.mnt.load(Ordering::Acquire);
+        if mnt.is_null() {
+            return Err(ENODEV);
+        }
+        Ok(mnt)
+    }
+
+    /// The superblock of the mount; `ENODEV` if it is not mounted.
+    pub(crate) fn super_block(&self) -> Result<&SuperBlock<T>> {
+        let mnt = self.as_ptr()?;
+        // SAFETY: the mount is live (type invariant) and keeps its
+        // superblock, which is of type `T`, alive while it is mounted; the
+        // module (whose static `self` is) unmounts only on unload, when no
+        // caller is left.
+        Ok(unsafe { SuperBlock::from_raw((*mnt).mnt_sb) })
+    }
+}
+
+/// Unmounts an [`InternalMount`] on drop.
+pub(crate) struct InternalMountGuard<T: FileSystem + 'static>(&'static InternalMount<T>);
+
+impl<T: FileSystem> Drop for InternalMountGuard<T> {
+    fn drop(&mut self) {
+        let mnt = self.0.mnt.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !mnt.is_null() {
+            // SAFETY: the mount is ours (type invariant of the mount), and
+            // this is the only place it is unmounted.
+            unsafe { bindings::kern_unmount(mnt) };
+        }
+        // SAFETY: `rcu_barrier` may be called from any sleepable context.
+        unsafe { bindings::rcu_barrier() };
+        self.0.fs_type.release();
+    }
+}
+
+/// The operation tables of the `fs_context` of filesystem `T`.
+struct ContextTables<T>(PhantomData<T>);
+
+impl<T: FileSystem> ContextTables<T> {
     const CONTEXT: bindings::fs_context_operations = bindings::fs_context_operations {
+        parse_param: Some(parse_param::<T>),
         get_tree: Some(get_tree::<T>),
+        free: Some(free_fs_context::<T>),
         // SAFETY: all-zero is a valid `fs_context_operations`: every other
         // member is an optional function pointer, and `None` means "not
         // provided".
@@ -139,13 +300,81 @@ impl<T: FileSystem> Tables<T> {
 unsafe extern "C" fn init_fs_context<T: FileSystem>(
     fc: *mut kernel::bindings::fs_context,
 ) -> c_int {
-    // 6.12's `kernel::bindings` knows `struct fs_context` only by name; the
-    // complete struct is ours (see `bindings`).
-    let fc = fc.cast::<bindings::fs_context>();
-    // SAFETY: `fc` is valid and not yet shared (function safety
-    // requirement); the table is a promoted constant, so `'static`.
-    unsafe { (*fc).ops = &Tables::<T>::CONTEXT };
-    0
+    from_result(|| {
+        // 6.12's `kernel::bindings` knows `struct fs_context` only by name;
+        // the complete struct is ours (see `bindings`).
+        let fc = fc.cast::<bindings::fs_context>();
+        let opts = KBox::new(T::Options::default(), GFP_KERNEL)?;
+        // SAFETY: `fc` is valid and not yet shared (function safety
+        // requirement); the table is a promoted constant, so `'static`.
+        // `free_fs_context` takes the options back.
+        unsafe {
+            (*fc).fs_private = opts.into_foreign() as *mut _;
+            (*fc).ops = &ContextTables::<T>::CONTEXT;
+        }
+        Ok(0)
+    })
+}
+
+/// Borrows the options of a context set up by `init_fs_context::<T>`.
+///
+/// # Safety
+///
+/// `fc` must be a valid context of type `T`, not used elsewhere for `'a`.
+unsafe fn options<'a, T: FileSystem>(fc: *mut bindings::fs_context) -> &'a mut T::Options {
+    // SAFETY: `fs_private` holds a `KBox<T::Options>` from
+    // `init_fs_context`, and the VFS calls context operations one at a time.
+    unsafe { &mut *(*fc).fs_private.cast::<T::Options>() }
+}
+
+/// `parse_param`: one `key[=value]` of the mount's options.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid context of type `T` and parameter.
+unsafe extern "C" fn parse_param<T: FileSystem>(
+    fc: *mut bindings::fs_context,
+    param: *mut bindings::fs_parameter,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: `param` is valid for the call, and its key a C string.
+        let key = unsafe { CStr::from_char_ptr((*param).key) };
+        // "source" is the VFS's (the device name): give it back.
+        if key.as_bytes() == b"source" {
+            return Err(Error::from_errno(-(bindings::ENOPARAM as i32)));
+        }
+        // SAFETY: `param` is valid; the string member is the active one
+        // when the type says so.
+        let value = unsafe {
+            if (*param).type_() as i32 == bindings::fs_value_type_fs_value_is_string
+                && !(*param).__bindgen_anon_1.string.is_null()
+            {
+                Some(CStr::from_char_ptr((*param).__bindgen_anon_1.string))
+            } else if (*param).type_() as i32 == bindings::fs_value_type_fs_value_is_flag {
+                None
+            } else {
+                return Err(EINVAL);
+            }
+        };
+        // SAFETY: `fc` is our context (function safety requirement).
+        T::parse_param(unsafe { options::<T>(fc) }, key, value)?;
+        Ok(0)
+    })
+}
+
+/// `free` of the context: drops the options.
+///
+/// # Safety
+///
+/// Called by the VFS, once, with a context set up by `init_fs_context::<T>`.
+unsafe extern "C" fn free_fs_context<T: FileSystem>(fc: *mut bindings::fs_context) {
+    // SAFETY: `fc` is valid (function safety requirement).
+    let ptr = unsafe { (*fc).fs_private };
+    if !ptr.is_null() {
+        // SAFETY: `ptr` came from `into_foreign` in `init_fs_context`, and
+        // this is its only release.
+        drop(unsafe { KBox::<T::Options>::from_foreign(ptr) });
+    }
 }
 
 /// `get_tree` of the context: a new superblock for each mount, as tmpfs.
@@ -161,107 +390,110 @@ unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c
 
 /// # Safety
 ///
-/// Called by `get_tree_nodev` with a new, locked superblock of this type.
+/// Called by `get_tree_nodev` with a new, locked superblock of this type
+/// and the context of the mount.
 unsafe extern "C" fn fill_super<T: FileSystem>(
     sb: *mut bindings::super_block,
-    _fc: *mut bindings::fs_context,
+    fc: *mut bindings::fs_context,
 ) -> c_int {
     from_result(|| {
-        // SAFETY: `sb` is a new superblock that only this call sets up, and
-        // it outlives the call (function safety requirement).
+        // SAFETY: `fc` is our context (function safety requirement).
+        let opts = unsafe { options::<T>(fc) };
+        let data = KBox::new(T::new_super(opts)?, GFP_KERNEL)?;
+        // SAFETY: `sb` is a new superblock that only this call sets up; the
+        // operation tables are `'static`.  `kill_sb` frees `s_fs_info`,
+        // also when this function fails.
+        unsafe {
+            (*sb).s_fs_info = data.into_foreign() as *mut _;
+            (*sb).s_magic = T::MAGIC as usize;
+            (*sb).s_maxbytes = bindings::sealfs_const_MAX_LFS_FILESIZE;
+            (*sb).s_blocksize_bits = kernel::page::PAGE_SHIFT as u8;
+            (*sb).s_blocksize = kernel::page::PAGE_SIZE as usize;
+            (*sb).s_time_gran = 1;
+            (*sb).s_op = &super::ops::Tables::<T>::SUPER;
+        }
+        // SAFETY: `sb` is valid, of type `T`, and has its `s_fs_info`.
         let sb = unsafe { SuperBlock::from_raw(sb) };
-        T::fill_super(sb)?;
+        T::fill_super(sb, opts)?;
         Ok(0)
     })
 }
 
-/// The parameters of a new superblock.
-pub(crate) struct SuperParams {
-    /// `statfs`'s `f_type`.
-    pub(crate) magic: u32,
-    /// The log2 of the block size.
-    pub(crate) blocksize_bits: u8,
+/// `kill_sb`: as ramfs (`kill_litter_super` drops the dentries that pin
+/// the tree), then the superblock's data.
+///
+/// # Safety
+///
+/// Called by the VFS, once, with a superblock of this type.
+unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
+    // SAFETY: `sb` is valid until `kill_litter_super` returns; after it,
+    // no inode of `sb` is left to use `s_fs_info`.
+    let data = unsafe { (*sb).s_fs_info };
+    // SAFETY: as above.
+    unsafe { bindings::kill_litter_super(sb) };
+    if !data.is_null() {
+        // SAFETY: `data` came from `into_foreign` in `fill_super`, and this
+        // is its only release.
+        drop(unsafe { KBox::<T::SuperData>::from_foreign(data) });
+    }
 }
 
-/// A superblock of a filesystem of this module.
+/// A superblock of filesystem `T`.
 ///
 /// # Invariants
 ///
-/// The wrapped superblock is valid for the lifetime of the borrow, and was
-/// created for a [`FileSystem`] registered by this module.
+/// The wrapped superblock is valid for the lifetime of the borrow, was set
+/// up by `fill_super::<T>`, and so has a `T::SuperData` in `s_fs_info`.
 #[repr(transparent)]
-pub(crate) struct SuperBlock(Opaque<bindings::super_block>);
+pub(crate) struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
 
-impl SuperBlock {
+impl<T: FileSystem> SuperBlock<T> {
     /// Borrows a superblock from a raw pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` must be a valid superblock of this module's filesystem that
-    /// stays valid for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+    /// `ptr` must be a valid superblock of filesystem `T`, with its
+    /// `s_fs_info` set, that stays valid for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
         // SAFETY: `SuperBlock` is `repr(transparent)` over `super_block`,
         // and the caller guarantees validity for `'a`.
         unsafe { &*ptr.cast() }
     }
 
-    /// Sets the parameters of a superblock being filled, with the VFS's
-    /// simple operations: `statfs` from the superblock, and inodes dropped
-    /// as soon as their last reference goes (nothing backs them).
-    pub(crate) fn set_params(&self, params: &SuperParams) {
-        let sb = self.0.get();
-        // SAFETY: only `fill_super` gets a `&SuperBlock`, and it runs before
-        // the superblock is visible to anyone else, so nothing races these
-        // writes.
-        unsafe {
-            (*sb).s_magic = params.magic as usize;
-            (*sb).s_maxbytes = i64::MAX;
-            (*sb).s_blocksize_bits = params.blocksize_bits;
-            (*sb).s_blocksize = 1 << params.blocksize_bits;
-            (*sb).s_time_gran = 1;
-            (*sb).s_op = &SIMPLE_SUPER_OPS;
-        }
+    /// The raw superblock.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::super_block {
+        self.0.get()
     }
 
-    /// Gives the superblock an empty root directory with `mode`'s
-    /// permission bits, owned by the mounting task (`inode_init_owner`).
-    pub(crate) fn set_empty_root(&self, mode: u16) -> Result {
-        let sb = self.0.get();
-        // SAFETY: `sb` is valid (type invariant).
-        let inode = unsafe { bindings::new_inode(sb) };
-        if inode.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `inode` is a new inode that only we reference; the
-        // operation tables are the VFS's own `'static` ones; `d_make_root`
-        // takes over our inode reference, and drops it if it fails.
+    /// The filesystem's data of this superblock.
+    pub(crate) fn data(&self) -> &T::SuperData {
+        // SAFETY: `s_fs_info` holds a `T::SuperData` that lives as long as
+        // the superblock (type invariant).
+        unsafe { &*(*self.0.get()).s_fs_info.cast::<T::SuperData>() }
+    }
+
+    /// Makes `inode` the root directory.  Only for `fill_super`.
+    pub(crate) fn set_root(&self, inode: kernel::types::ARef<Inode<T>>) -> Result {
+        let inode = kernel::types::ARef::into_raw(inode);
+        // SAFETY: `d_make_root` takes over our inode reference (and drops
+        // it if it fails); the superblock is still private to `fill_super`.
         unsafe {
-            (*inode).i_ino = bindings::get_next_ino() as usize;
-            bindings::inode_init_owner(
-                &raw mut bindings::nop_mnt_idmap,
-                inode,
-                core::ptr::null(),
-                bindings::S_IFDIR as u16 | (mode & 0o7777),
-            );
-            bindings::simple_inode_init_ts(inode);
-            (*inode).i_op = &raw const bindings::simple_dir_inode_operations;
-            (*inode).__bindgen_anon_3.i_fop = &raw const bindings::simple_dir_operations;
-            bindings::set_nlink(inode, 2);
-            let root = bindings::d_make_root(inode);
+            let root = bindings::d_make_root(inode.as_ptr().cast());
             if root.is_null() {
                 return Err(ENOMEM);
             }
-            (*sb).s_root = root;
+            (*self.0.get()).s_root = root;
         }
         Ok(())
     }
 }
 
-/// Superblock operations for a filesystem with nothing behind its inodes.
-static SIMPLE_SUPER_OPS: bindings::super_operations = bindings::super_operations {
-    statfs: Some(bindings::simple_statfs),
-    drop_inode: Some(bindings::generic_delete_inode),
-    // SAFETY: all-zero is a valid `super_operations`: every other member is
-    // an optional function pointer, `None` meaning "not provided".
-    ..unsafe { core::mem::zeroed() }
-};
+/// Borrows a C string argument of the VFS.
+///
+/// # Safety
+///
+/// `ptr` must be a valid NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn cstr<'a>(ptr: *const c_char) -> &'a CStr {
+    // SAFETY: guaranteed by the caller.
+    unsafe { CStr::from_char_ptr(ptr) }
+}

@@ -6,8 +6,59 @@
 #ifndef SEALFS_HELPERS_H
 #define SEALFS_HELPERS_H
 
+#include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
+#include <linux/uidgid.h>
 
 struct inode *sealfs_helper_file_inode(const struct file *file);
+void sealfs_helper_inode_lock(struct inode *inode);
+void sealfs_helper_inode_unlock(struct inode *inode);
+loff_t sealfs_helper_i_size_read(const struct inode *inode);
+void sealfs_helper_i_size_write(struct inode *inode, loff_t i_size);
+unsigned long sealfs_helper_mapping_nrpages(const struct address_space *mapping);
+int sealfs_helper_mapping_deny_writable(struct address_space *mapping);
+void sealfs_helper_mapping_allow_writable(struct address_space *mapping);
+void sealfs_helper_mapping_set_unevictable(struct address_space *mapping);
+void sealfs_helper_mapping_set_large_folios(struct address_space *mapping);
+void sealfs_helper_mapping_set_gfp_mask(struct address_space *m, gfp_t mask);
+int sealfs_helper_folio_ref_count(const struct folio *folio);
+int sealfs_helper_folio_mapcount(const struct folio *folio);
+long sealfs_helper_folio_nr_pages(const struct folio *folio);
+loff_t sealfs_helper_folio_pos(struct folio *folio);
+size_t sealfs_helper_folio_size(struct folio *folio);
+bool sealfs_helper_folio_test_uptodate(const struct folio *folio);
+void sealfs_helper_folio_mark_uptodate(struct folio *folio);
+void sealfs_helper_folio_zero_range(struct folio *folio, size_t start, size_t length);
+void sealfs_helper_folio_put(struct folio *folio);
+void sealfs_helper_folio_batch_init(struct folio_batch *fbatch);
+unsigned int sealfs_helper_folio_batch_count(struct folio_batch *fbatch);
+void sealfs_helper_folio_batch_release(struct folio_batch *fbatch);
+void sealfs_helper_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags);
+void sealfs_helper_file_accessed(struct file *file);
+int sealfs_helper_pidns_memfd_noexec_scope(struct pid_namespace *ns);
+struct user_namespace *sealfs_helper_current_user_ns(void);
+bool sealfs_helper_uid_valid(kuid_t uid);
+bool sealfs_helper_gid_valid(kgid_t gid);
+struct dentry *sealfs_helper_dget(struct dentry *dentry);
+unsigned int sealfs_helper_cpumask_next(int n, const struct cpumask *srcp);
+void sealfs_helper_cond_resched(void);
+bool sealfs_helper_fatal_signal_pending(void);
+struct timespec64 sealfs_helper_inode_set_mtime_to_ts(struct inode *inode, struct timespec64 ts);
+
+/* Values of kernel macros that bindgen cannot evaluate (casts). */
+static const gfp_t sealfs_const_GFP_HIGHUSER = GFP_HIGHUSER;
+static const fmode_t sealfs_const_FMODE_WRITE = FMODE_WRITE;
+static const fmode_t sealfs_const_FMODE_LSEEK = FMODE_LSEEK;
+static const fmode_t sealfs_const_FMODE_PREAD = FMODE_PREAD;
+static const fmode_t sealfs_const_FMODE_PWRITE = FMODE_PWRITE;
+static const loff_t sealfs_const_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
+static const fgf_t sealfs_const_FGP_LOCK = FGP_LOCK;
+static const fgf_t sealfs_const_FGP_CREAT = FGP_CREAT;
+static const fgf_t sealfs_const_FGP_WRITE = FGP_WRITE;
 
 #endif

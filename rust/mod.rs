@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Our kernel abstractions: the safe wrappers sealfs needs that the 6.12
-//! `kernel` crate does not have yet (the VFS, misc devices).
+//! `kernel` crate does not have yet (the VFS, the page cache, VMAs, misc
+//! devices).
 //!
 //! All of the module's `unsafe` code lives under `rust/`; `src/` is safe
 //! Rust built on these wrappers.  Each wrapper is shaped like the kernel
@@ -10,5 +11,10 @@
 
 pub(crate) mod bindings;
 pub(crate) mod file;
+pub(crate) mod folio;
 pub(crate) mod fs;
+pub(crate) mod inode;
 pub(crate) mod miscdev;
+pub(crate) mod ops;
+pub(crate) mod task;
+pub(crate) mod user;

@@ -12,3 +12,21 @@ mount -t sealfs none "$mnt"
 stat -f -c 'type %t, block size %s' "$mnt"
 umount "$mnt"
 rmdir "$mnt"
+
+# The sample programs, built on the host beforehand by `make -C samples`.
+here=$(cd "$(dirname "$0")" && pwd)
+status=0
+for prog in sealed_readonly_map cursor_window; do
+	if [ ! -x "$here/$prog" ]; then
+		echo "== $prog: not built (make -C samples), skipped"
+		continue
+	fi
+	echo "== samples/$prog"
+	if "$here/$prog"; then
+		echo "== $prog: PASS"
+	else
+		echo "== $prog: FAIL"
+		status=1
+	fi
+done
+exit $status
