@@ -222,7 +222,7 @@ impl VmaNew {
     /// The VMA's `VM_*` flags.
     pub(crate) fn flags(&self) -> usize {
         // SAFETY: the VMA is valid (type invariant).
-        unsafe { (*self.0.get()).__bindgen_anon_2.vm_flags as usize }
+        unsafe { (*self.0.get()).__bindgen_anon_2.vm_flags }
     }
 
     /// Whether this is a shared mapping (`MAP_SHARED`).

@@ -53,11 +53,7 @@ impl Mapping {
     /// Calls `f` on every folio of the page cache from page index `start`,
     /// in index order, until `f` breaks.  Each folio is referenced by the
     /// scan while `f` sees it (that reference is part of its count).
-    pub(crate) fn scan_folios(
-        &self,
-        start: usize,
-        mut f: impl FnMut(&Folio) -> ControlFlow<()>,
-    ) {
+    pub(crate) fn scan_folios(&self, start: usize, mut f: impl FnMut(&Folio) -> ControlFlow<()>) {
         let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
         let batch = batch.as_mut_ptr();
         let mut index = start as _;
@@ -110,7 +106,9 @@ impl Mapping {
         // SAFETY: the result is a folio or an `ERR_PTR`.
         if unsafe { bindings::IS_ERR(folio.cast()) } {
             // SAFETY: as above.
-            return Err(Error::from_errno(unsafe { bindings::PTR_ERR(folio.cast()) } as i32));
+            return Err(Error::from_errno(
+                unsafe { bindings::PTR_ERR(folio.cast()) } as i32,
+            ));
         }
         // INVARIANT: locked and referenced, as just said.
         Ok(LockedFolio(NonNull::new(folio).ok_or(ENOMEM)?))

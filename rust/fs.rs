@@ -126,7 +126,10 @@ impl FileSystemType {
 
     /// Claims the storage and fills it in for filesystem `T`, owned by
     /// `owner` (null: nobody).  `EBUSY` if it is in use already.
-    fn claim<T: FileSystem>(&self, owner: *mut bindings::module) -> Result<*mut bindings::file_system_type> {
+    fn claim<T: FileSystem>(
+        &self,
+        owner: *mut bindings::module,
+    ) -> Result<*mut bindings::file_system_type> {
         if self.in_use.swap(true, Ordering::AcqRel) {
             return Err(EBUSY);
         }
@@ -234,7 +237,9 @@ impl<T: FileSystem> InternalMount<T> {
         if unsafe { bindings::IS_ERR(mnt.cast()) } {
             self.fs_type.release();
             // SAFETY: `mnt` is an `ERR_PTR`.
-            return Err(Error::from_errno(unsafe { bindings::PTR_ERR(mnt.cast()) } as i32));
+            return Err(Error::from_errno(
+                unsafe { bindings::PTR_ERR(mnt.cast()) } as i32
+            ));
         }
         self.mnt.store(mnt, Ordering::Release);
         Ok(InternalMountGuard(self))
@@ -346,11 +351,11 @@ unsafe extern "C" fn parse_param<T: FileSystem>(
         // SAFETY: `param` is valid; the string member is the active one
         // when the type says so.
         let value = unsafe {
-            if (*param).type_() as i32 == bindings::fs_value_type_fs_value_is_string
+            if (*param).type_() == bindings::fs_value_type_fs_value_is_string
                 && !(*param).__bindgen_anon_1.string.is_null()
             {
                 Some(CStr::from_char_ptr((*param).__bindgen_anon_1.string))
-            } else if (*param).type_() as i32 == bindings::fs_value_type_fs_value_is_flag {
+            } else if (*param).type_() == bindings::fs_value_type_fs_value_is_flag {
                 None
             } else {
                 return Err(EINVAL);
@@ -408,7 +413,7 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
             (*sb).s_magic = T::MAGIC as usize;
             (*sb).s_maxbytes = bindings::sealfs_const_MAX_LFS_FILESIZE;
             (*sb).s_blocksize_bits = kernel::page::PAGE_SHIFT as u8;
-            (*sb).s_blocksize = kernel::page::PAGE_SIZE as usize;
+            (*sb).s_blocksize = kernel::page::PAGE_SIZE;
             (*sb).s_time_gran = 1;
             (*sb).s_op = &super::ops::Tables::<T>::SUPER;
         }

@@ -121,6 +121,16 @@ void sealfs_helper_folio_batch_release(struct folio_batch *fbatch)
 	folio_batch_release(fbatch);
 }
 
+struct page *sealfs_helper_folio_file_page(struct folio *folio, pgoff_t index)
+{
+	return folio_file_page(folio, index);
+}
+
+size_t sealfs_helper_iov_iter_count(const struct iov_iter *i)
+{
+	return iov_iter_count(i);
+}
+
 void sealfs_helper_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 {
 	vm_flags_clear(vma, flags);

@@ -14,6 +14,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/uidgid.h>
+#include <linux/uio.h>
 
 struct inode *sealfs_helper_file_inode(const struct file *file);
 void sealfs_helper_inode_lock(struct inode *inode);
@@ -38,6 +39,8 @@ void sealfs_helper_folio_put(struct folio *folio);
 void sealfs_helper_folio_batch_init(struct folio_batch *fbatch);
 unsigned int sealfs_helper_folio_batch_count(struct folio_batch *fbatch);
 void sealfs_helper_folio_batch_release(struct folio_batch *fbatch);
+struct page *sealfs_helper_folio_file_page(struct folio *folio, pgoff_t index);
+size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
 void sealfs_helper_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags);
 void sealfs_helper_file_accessed(struct file *file);
 int sealfs_helper_pidns_memfd_noexec_scope(struct pid_namespace *ns);

@@ -55,7 +55,7 @@ impl<T: FileSystem> Tables<T> {
     pub(crate) const FILE: bindings::file_operations = bindings::file_operations {
         // SAFETY: only the address of the module is taken.
         owner: unsafe { __this_module.get() },
-        read_iter: Some(bindings::generic_file_read_iter),
+        read_iter: Some(read_iter),
         // `generic_file_write_iter` takes i_rwsem around the write, and
         // `write_begin` below asks the filesystem before each folio.
         write_iter: Some(bindings::generic_file_write_iter),
@@ -225,7 +225,11 @@ unsafe extern "C" fn mmap<T: FileSystem>(
 fn file_inode<T: FileSystem>(file: &File) -> &Inode<T> {
     // SAFETY: `file` is an open file of `T` (only our tables call this),
     // and it references its inode for as long as it is borrowed.
-    unsafe { Inode::from_raw(bindings::sealfs_helper_file_inode((file as *const File).cast())) }
+    unsafe {
+        Inode::from_raw(bindings::sealfs_helper_file_inode(
+            (file as *const File).cast(),
+        ))
+    }
 }
 
 /// # Safety
@@ -272,7 +276,7 @@ unsafe extern "C" fn ioctl<T: FileSystem>(
     from_result(|| {
         // SAFETY: the VFS holds `file` for the call.
         let file = unsafe { File::from_raw(file) };
-        T::ioctl(file, file_inode::<T>(file), cmd, arg as usize).map(|ret| ret as c_long)
+        T::ioctl(file, file_inode::<T>(file), cmd, arg).map(|ret| ret as c_long)
     })
 }
 
@@ -295,12 +299,18 @@ unsafe extern "C" fn setattr<T: FileSystem>(
         let change = unsafe { SetAttr::from_raw(attr) };
         T::setattr(inode, &change)?;
         if let Some(size) = change.size {
-            if size != inode.size() {
+            let old = inode.size();
+            if size < old {
                 // SAFETY: `i_rwsem` is held (function safety requirement);
                 // this sets `i_size` and drops the page cache beyond it,
                 // unmapping it first.
                 unsafe { bindings::truncate_setsize(inode.as_ptr(), size) };
                 T::folios_removed(inode);
+            } else if size > old {
+                // Growing keeps what `fallocate(FALLOC_FL_KEEP_SIZE)`
+                // allocated past the old end, as tmpfs does.
+                // SAFETY: `i_rwsem` is held, as `i_size_write` needs.
+                unsafe { bindings::sealfs_helper_i_size_write(inode.as_ptr(), size) };
             }
         }
         // SAFETY: as for `setattr_prepare`.
@@ -390,6 +400,61 @@ unsafe extern "C" fn symlink<T: FileSystem>(
     }
 }
 
+/// `read_iter`: copies from the page cache, and zeroes for holes, as
+/// shmem's `shmem_file_read_iter`: reading a hole must not allocate pages
+/// (`generic_file_read_iter` would fill the cache through `read_folio`).
+/// No lock is taken: as for shmem, a read racing a write or truncate sees
+/// some of either, page by page.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid `kiocb` of an open regular file of ours
+/// and a destination iterator.
+unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
+    let page_size = kernel::page::PAGE_SIZE;
+    // SAFETY: the VFS holds the file, and so its inode and mapping, for the
+    // call; `iocb` and `to` are valid and ours for the call.
+    unsafe {
+        let file = (*iocb).ki_filp;
+        let inode = bindings::sealfs_helper_file_inode(file);
+        let mapping = (*inode).i_mapping;
+        let mut total: usize = 0;
+        while bindings::sealfs_helper_iov_iter_count(to) > 0 {
+            let pos = (*iocb).ki_pos;
+            let size = bindings::sealfs_helper_i_size_read(inode);
+            if pos < 0 || pos >= size {
+                break;
+            }
+            let index = (pos as usize) / page_size;
+            let offset = (pos as usize) % page_size;
+            let len = (page_size - offset).min((size - pos) as usize);
+            // A lookup only: no lock, no creation.
+            let folio = bindings::__filemap_get_folio(mapping, index as _, 0, 0);
+            let present = !bindings::IS_ERR(folio.cast());
+            let copied = if present && bindings::sealfs_helper_folio_test_uptodate(folio) {
+                let page = bindings::sealfs_helper_folio_file_page(folio, index as _);
+                bindings::copy_page_to_iter(page, offset, len, to)
+            } else {
+                bindings::iov_iter_zero(len, to)
+            };
+            if present {
+                bindings::sealfs_helper_folio_put(folio);
+            }
+            (*iocb).ki_pos += copied as i64;
+            total += copied;
+            if copied < len {
+                if total == 0 {
+                    return EFAULT.to_errno() as isize;
+                }
+                break;
+            }
+            bindings::sealfs_helper_cond_resched();
+        }
+        bindings::sealfs_helper_file_accessed(file);
+        total as isize
+    }
+}
+
 /// `read_folio`: a new folio of the page cache (a hole being read or
 /// faulted in) becomes zeroes.  As ramfs's `simple_read_folio`, plus the
 /// filesystem's accounting.
@@ -403,7 +468,8 @@ unsafe extern "C" fn read_folio<T: FileSystem>(
 ) -> c_int {
     // SAFETY: the folio is locked in its mapping, whose host is our inode,
     // referenced by the mapping's users for the call.
-    let inode = unsafe { Inode::<T>::from_raw((*(*folio).__bindgen_anon_1.__bindgen_anon_1.mapping).host) };
+    let inode =
+        unsafe { Inode::<T>::from_raw((*(*folio).__bindgen_anon_1.__bindgen_anon_1.mapping).host) };
     // SAFETY: the folio is valid (locked by our caller).
     let pages = unsafe { bindings::sealfs_helper_folio_nr_pages(folio) } as usize;
     let ret = T::charge_folio(inode, pages);
@@ -462,8 +528,11 @@ unsafe extern "C" fn write_begin<T: FileSystem>(
         // SAFETY: the folio is valid.
         let pages = unsafe { bindings::sealfs_helper_folio_nr_pages(folio) } as usize;
         if let Err(e) = T::charge_folio(inode, pages) {
-            // SAFETY: the lock and reference are ours to give back.
+            // SAFETY: the lock and reference are ours to give back; the
+            // new folio leaves the cache, so that only charged folios
+            // stay in it (and count in `st_blocks`).
             unsafe {
+                bindings::generic_error_remove_folio(mapping, folio);
                 bindings::folio_unlock(folio);
                 bindings::sealfs_helper_folio_put(folio);
             }

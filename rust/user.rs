@@ -41,7 +41,8 @@ impl SealfsCreate {
 pub(crate) fn read_user_name(ptr: u64, max_len: usize, prefix: &[u8]) -> Result<KVec<u8>> {
     // SAFETY: `strnlen_user` checks the user address itself and returns 0
     // on a fault.
-    let len = unsafe { kernel::bindings::strnlen_user(ptr as usize as *const _, max_len as isize + 1) };
+    let len =
+        unsafe { kernel::bindings::strnlen_user(ptr as usize as *const _, max_len as isize + 1) };
     if len <= 0 {
         return Err(EFAULT);
     }

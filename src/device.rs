@@ -2,12 +2,12 @@
 
 //! `/dev/sealfs`: the misc device whose ioctl creates anonymous files.
 
-use crate::{memfd, THIS_MODULE};
 use crate::ext::{
     file::File,
     miscdev::{MiscDevice, MiscDeviceOptions},
     user::SealfsCreate,
 };
+use crate::{memfd, THIS_MODULE};
 use kernel::{c_str, ioctl::_IOW, prelude::*};
 
 /// `SEALFS_IOC_CREATE`.

@@ -7,15 +7,15 @@
 //!
 //! Lock order: see `seals.rs`.  `fallocate` and `llseek` take `i_rwsem`.
 
-use crate::{
-    inode::{self, SealfsInode},
-    seals,
-};
 use crate::ext::{
     bindings,
     file::File,
     inode::{Dentry, InodeKind},
     task,
+};
+use crate::{
+    inode::{self, SealfsInode},
+    seals,
 };
 use core::ops::ControlFlow;
 use kernel::{
@@ -71,24 +71,26 @@ pub(crate) fn llseek(file: &File, inode: &SealfsInode, offset: i64, whence: i32)
 fn seek_hole_data(inode: &SealfsInode, offset: i64, want_data: bool) -> Option<i64> {
     let mut pos = offset;
     let mut found = None;
-    inode.mapping().scan_folios((offset >> PAGE_SHIFT) as usize, |folio| {
-        let start = folio.pos();
-        let end = start + folio.size() as i64;
-        if end <= pos {
-            return ControlFlow::Continue(());
-        }
-        if start > pos && !want_data {
-            // A gap between folios: a hole at `pos`.
-            found = Some(pos);
-            return ControlFlow::Break(());
-        }
-        if folio.is_uptodate() == want_data {
-            found = Some(pos.max(start));
-            return ControlFlow::Break(());
-        }
-        pos = end;
-        ControlFlow::Continue(())
-    });
+    inode
+        .mapping()
+        .scan_folios((offset >> PAGE_SHIFT) as usize, |folio| {
+            let start = folio.pos();
+            let end = start + folio.size() as i64;
+            if end <= pos {
+                return ControlFlow::Continue(());
+            }
+            if start > pos && !want_data {
+                // A gap between folios: a hole at `pos`.
+                found = Some(pos);
+                return ControlFlow::Break(());
+            }
+            if folio.is_uptodate() == want_data {
+                found = Some(pos.max(start));
+                return ControlFlow::Break(());
+            }
+            pos = end;
+            ControlFlow::Continue(())
+        });
     if found.is_none() && !want_data {
         found = Some(pos);
     }

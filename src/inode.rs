@@ -3,14 +3,11 @@
 //! sealfs inodes: the data each carries, and making new ones within the
 //! mount's `nr_inodes=` limit.
 
-use crate::{
-    seals::SealSet,
-    superblock::Sealfs,
-};
 use crate::ext::{
     fs::SuperBlock,
     inode::{Inode, InodeKind},
 };
+use crate::{seals::SealSet, superblock::Sealfs};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{prelude::*, types::ARef};
 
@@ -57,7 +54,10 @@ pub(crate) fn charge_pages(inode: &SealfsInode, pages: usize) -> Result {
     // cache) are given back first.
     uncharge_removed(inode);
     sb.try_charge(pages)?;
-    inode.data().charged_pages.fetch_add(pages, Ordering::AcqRel);
+    inode
+        .data()
+        .charged_pages
+        .fetch_add(pages, Ordering::AcqRel);
     Ok(())
 }
 

@@ -4,16 +4,16 @@
 //! memfd_create(2) (`mm/memfd.c`, spec section 2), on an internal mount
 //! (the pattern of `mm/secretmem.c`).
 
-use crate::{
-    inode,
-    seals::{SEAL_EXEC, SEAL_SEAL},
-    superblock::ANON_MOUNT,
-};
 use crate::ext::{
     file::{new_pseudo_file, FdReservation},
     inode::InodeKind,
     task,
     user::{read_user_name, SealfsCreate},
+};
+use crate::{
+    inode,
+    seals::{SEAL_EXEC, SEAL_SEAL},
+    superblock::ANON_MOUNT,
 };
 use kernel::{prelude::*, str::CStr};
 

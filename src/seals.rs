@@ -27,13 +27,13 @@
 //!   vmsplice) could still be written through the pin: `wait_for_pins`
 //!   waits for them, or the seal fails.
 
-use crate::inode::SealfsInode;
 use crate::ext::{
     file::{File, VmaNew},
     folio::{lru_add_drain_all, Mapping},
     inode::SetAttr,
     task,
 };
+use crate::inode::SealfsInode;
 use core::{
     ops::ControlFlow,
     sync::atomic::{fence, AtomicU32, Ordering},

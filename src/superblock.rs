@@ -6,16 +6,16 @@
 //! Lock order: see `seals.rs`.  The limits below are atomics, taken under
 //! no lock: page faults charge pages without `i_rwsem`.
 
+use crate::ext::{
+    file::{File, VmaNew},
+    fs::{FileSystem, FileSystemType, InternalMount, StatFs, SuperBlock},
+    inode::{Dentry, InodeKind, SetAttr},
+};
 use crate::{
     file, inode,
     inode::{InodeData, SealfsInode},
     options::MountOptions,
     seals,
-};
-use crate::ext::{
-    file::{File, VmaNew},
-    fs::{FileSystem, FileSystemType, InternalMount, StatFs, SuperBlock},
-    inode::{Dentry, InodeKind, SetAttr},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{c_str, prelude::*};
