@@ -34,6 +34,8 @@ HOSTCC ?= gcc
 HOSTCXX ?= g++
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(TOOLCHAIN)
 
+
+.PHONY: samples
 .PHONY: all modules setup kernel run check check-debug selftests headers-check lint rustfmt rustfmtcheck \
 	rust-analyzer clean
 
@@ -81,11 +83,15 @@ headers-check:
 selftests: $(KERNEL_DEP)
 	$(MAKE) -C $(SELFTESTS) KSRC=$(KSRC) all
 
-run: setup modules
+# The sample programs (samples/README), run by `make run`.
+samples:
+	$(MAKE) -C samples all
+
+run: setup modules samples
 	$(VM)/run --kdir $(KDIR) -- samples/demo.sh
 
 
-check: setup headers-check rustfmtcheck lint modules selftests
+check: setup headers-check rustfmtcheck lint modules selftests samples
 	$(VM)/run --kdir $(KDIR) -- $(MAKE) -s -C $(SELFTESTS) run_tests | tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
 		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1
@@ -99,4 +105,5 @@ rust-analyzer: $(KERNEL_DEP)
 clean:
 	-$(KBUILD) clean
 	$(MAKE) -C $(SELFTESTS) clean
+	$(MAKE) -C samples clean
 	rm -rf gen rust-project.json

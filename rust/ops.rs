@@ -132,7 +132,8 @@ const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_u
 unsafe extern "C" fn alloc_inode<T: FileSystem>(
     _sb: *mut bindings::super_block,
 ) -> *mut bindings::inode {
-    let Ok(boxed) = KBox::<InodeWithData<T>>::new_uninit(GFP_KERNEL) else {
+    // Charged to the caller's memory cgroup, as shmem's inode cache is.
+    let Ok(boxed) = KBox::<InodeWithData<T>>::new_uninit(GFP_KERNEL_ACCOUNT) else {
         return core::ptr::null_mut();
     };
     let ptr = KBox::into_raw(boxed).cast::<InodeWithData<T>>();
