@@ -10,6 +10,7 @@ use super::{
 };
 use core::ptr::NonNull;
 use kernel::{
+    ffi::{c_long, c_uint, c_ulong},
     prelude::*,
     types::{ARef, Opaque},
 };
@@ -78,6 +79,19 @@ impl File {
         Ok(ret)
     }
 }
+
+/// `compat_ioctl` of our files (the device's and sealfs's): the argument of
+/// every command is a value or a pointer to a layout that is the same for
+/// 32-bit callers, so converting the pointer is all a compat call needs.
+#[cfg(CONFIG_COMPAT)]
+pub(crate) const COMPAT_IOCTL: Option<
+    unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long,
+> = Some(bindings::compat_ptr_ioctl);
+/// Without `CONFIG_COMPAT` there are no 32-bit callers.
+#[cfg(not(CONFIG_COMPAT))]
+pub(crate) const COMPAT_IOCTL: Option<
+    unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long,
+> = None;
 
 /// A new anonymous file: a pseudo dentry named `name` for `inode` on an
 /// internal mount, opened read-write with the inode's file operations, as

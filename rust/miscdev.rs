@@ -70,7 +70,11 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
         let fops = bindings::file_operations {
             owner: module.as_ptr(),
             unlocked_ioctl: if T::HAS_IOCTL { Some(ioctl::<T>) } else { None },
-            compat_ioctl: if T::HAS_IOCTL { COMPAT_IOCTL } else { None },
+            compat_ioctl: if T::HAS_IOCTL {
+                super::file::COMPAT_IOCTL
+            } else {
+                None
+            },
             ..Default::default()
         };
         // SAFETY: the closure fully initialises the slot: it writes `fops`
@@ -104,17 +108,6 @@ impl<T: MiscDevice> PinnedDrop for MiscDeviceRegistration<T> {
         unsafe { bindings::misc_deregister(self.misc.get()) };
     }
 }
-
-/// `compat_ioctl` of the device's files: the argument of every command is a
-/// value or a pointer to a layout that is the same for 32-bit callers, so
-/// converting the pointer is all a compat call needs.
-#[cfg(CONFIG_COMPAT)]
-const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long> =
-    Some(bindings::compat_ptr_ioctl);
-/// Without `CONFIG_COMPAT` there are no 32-bit callers.
-#[cfg(not(CONFIG_COMPAT))]
-const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long> =
-    None;
 
 /// `unlocked_ioctl` of the device's files.
 ///

@@ -66,7 +66,7 @@ impl<T: FileSystem> Tables<T> {
         fallocate: Some(fallocate::<T>),
         fsync: Some(bindings::noop_fsync),
         unlocked_ioctl: Some(ioctl::<T>),
-        compat_ioctl: COMPAT_IOCTL,
+        compat_ioctl: super::file::COMPAT_IOCTL,
         // SAFETY: all-zero is a valid table: `None` means "not provided".
         ..unsafe { core::mem::zeroed() }
     };
@@ -115,16 +115,6 @@ impl<T: FileSystem> Tables<T> {
         ..unsafe { core::mem::zeroed() }
     };
 }
-
-/// `compat_ioctl`: every command's argument is a value, or a pointer to a
-/// layout that is the same for 32-bit callers.
-#[cfg(CONFIG_COMPAT)]
-const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long> =
-    Some(bindings::compat_ptr_ioctl);
-/// Without `CONFIG_COMPAT` there are no 32-bit callers.
-#[cfg(not(CONFIG_COMPAT))]
-const COMPAT_IOCTL: Option<unsafe extern "C" fn(*mut bindings::file, c_uint, c_ulong) -> c_long> =
-    None;
 
 /// # Safety
 ///
