@@ -253,9 +253,11 @@ impl VmaNew {
     /// writable (it fails with `EACCES`).  Fails with `EINVAL` if the
     /// mapping is writable already.  Irreversible.
     ///
-    /// Clearing it here, in `f_op->mmap`, is early enough: in 6.12 core mm
-    /// counts a shared mapping as writable (`mapping_map_writable`) by its
-    /// flags after `f_op->mmap` returns.
+    /// In 6.12.y core mm has already counted a shared mapping with
+    /// `VM_MAYWRITE` as writable (`mapping_map_writable`) when `f_op->mmap`
+    /// runs; once this returns, the count of the linked VMA follows its
+    /// final flags, so a mapping whose `VM_MAYWRITE` is cleared here is not
+    /// counted as writable for its life.
     pub(crate) fn try_clear_maywrite(&self) -> Result {
         if self.writable() {
             return Err(EINVAL);

@@ -18,11 +18,13 @@
 //! - `f_op->mmap` runs under `mmap_lock`, so it must not take `i_rwsem`:
 //!   it reads the set locklessly.  A mapping that races with
 //!   `F_SEAL_WRITE` is caught by the `i_mmap_writable` counter instead:
-//!   `add_seals` denies writable mappings (`mapping_deny_writable`, which
-//!   fails while one exists), and core mm counts each new writable shared
-//!   mapping (`mapping_map_writable`, which fails once denied) after
-//!   `f_op->mmap`.  Either the seal sees the mapping and fails with
-//!   `EBUSY`, or the mapping sees the seal and fails with `EPERM`.
+//!   in 6.12.y, `mmap_region()` counts a new shared mapping with
+//!   `VM_MAYWRITE` (`mapping_map_writable`, which fails while denied)
+//!   *before* `f_op->mmap`, and keeps that count until the mapping is
+//!   linked.  `add_seals` denies writable mappings while it works
+//!   (`mapping_deny_writable`, which fails while any is counted).  Either
+//!   the seal sees the mapping and fails with `EBUSY`, or the mapping's
+//!   `f_op->mmap` sees the seal (see `add_seals` for the ordering).
 //! - Pages pinned before the seal (GUP: O_DIRECT, io_uring fixed buffers,
 //!   vmsplice) could still be written through the pin: `wait_for_pins`
 //!   waits for them, or the seal fails.
