@@ -5,7 +5,10 @@
 #   make                 build sealfs.ko against KDIR (default: the cached
 #                        test kernel, built on first use)
 #   make run             setup, build, boot, load, a short demo, unload
-#   make check           setup, build, run every test in the VM
+#   make check           setup, build, run every test in the VM: the sealfs
+#                        selftests, sealfs-compat's tests, and the kernel's
+#                        memfd selftests on memfd and on sealfs
+#   make memfd-tests     build sealfs-compat and the kernel's memfd tests
 #   make check-debug     the same on the debug kernel (KASAN, lockdep, ...)
 #   make rust-analyzer   write rust-project.json
 #   make KDIR=/path/to/a/rust-enabled/6.12/build   use your own kernel
@@ -16,6 +19,8 @@ SHELL := /bin/bash
 FLAVOUR ?= default
 VM := tools/testing/vm
 SELFTESTS := tools/testing/selftests/sealfs
+COMPAT := tools/lib/sealfs-compat
+MEMFD := tools/testing/memfd
 
 # The toolchain the test kernel was built with (tools/testing/vm/toolchain.sh).
 export PATH := $(shell bash -c '. $(VM)/toolchain.sh && echo "$$PATH"')
@@ -36,8 +41,8 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(TOOLCHAIN)
 
 
 .PHONY: samples
-.PHONY: all modules setup kernel run check check-debug selftests headers-check lint rustfmt rustfmtcheck \
-	rust-analyzer clean
+.PHONY: all modules setup kernel run check check-debug selftests memfd-tests headers-check lint \
+	rustfmt rustfmtcheck rust-analyzer clean
 
 all: modules
 
@@ -83,6 +88,12 @@ headers-check:
 selftests: $(KERNEL_DEP)
 	$(MAKE) -C $(SELFTESTS) KSRC=$(KSRC) all
 
+# sealfs-compat (tools/lib/sealfs-compat) and, linked to it, the kernel's
+# memfd selftests built from KSRC (tools/testing/memfd).
+memfd-tests: $(KERNEL_DEP)
+	$(MAKE) -C $(COMPAT) all
+	$(MAKE) -C $(MEMFD) KSRC=$(KSRC) all
+
 # The sample programs (samples/README), run by `make run`.
 samples:
 	$(MAKE) -C samples all
@@ -91,8 +102,11 @@ run: setup modules samples
 	$(VM)/run --kdir $(KDIR) -- samples/demo.sh
 
 
-check: setup headers-check rustfmtcheck lint modules selftests samples
-	$(VM)/run --kdir $(KDIR) -- $(MAKE) -s -C $(SELFTESTS) run_tests | tee $(SELFTESTS)/results.tap; \
+# MEMFD_BREAK=memfd|sealfs|nolib breaks the memfd suites on purpose, to see
+# them fail (tools/testing/memfd/run_tests.sh).
+check: setup headers-check rustfmtcheck lint modules selftests memfd-tests samples
+	$(VM)/run --kdir $(KDIR) -- env SEALFS_MEMFD_BREAK=$(MEMFD_BREAK) $(MEMFD)/check-all $(KSRC) \
+		| tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
 		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1
 
@@ -105,5 +119,7 @@ rust-analyzer: $(KERNEL_DEP)
 clean:
 	-$(KBUILD) clean
 	$(MAKE) -C $(SELFTESTS) clean
+	$(MAKE) -C $(COMPAT) clean
+	$(MAKE) -C $(MEMFD) clean
 	$(MAKE) -C samples clean
 	rm -rf gen rust-project.json
