@@ -94,6 +94,36 @@ memfd-tests: $(KERNEL_DEP)
 	$(MAKE) -C $(COMPAT) all
 	$(MAKE) -C $(MEMFD) KSRC=$(KSRC) all
 
+# The user-space Rust crate and sealctl (tools/sealfs): build, host tests,
+# docs without warnings, and the VM test binary (run by check-all).  Cargo
+# uses the rustup toolchain, not the kernel's RUSTC.
+SEALFS_CRATE := tools/sealfs
+CARGO := env -u RUSTC -u RUSTDOC cargo
+.PHONY: sealfs-crate dkms-check
+sealfs-crate:
+	cd $(SEALFS_CRATE) && $(CARGO) build --release --locked
+	cd $(SEALFS_CRATE) && $(CARGO) test --release --locked --lib --bins
+	cd $(SEALFS_CRATE) && $(CARGO) test --release --locked --doc
+	cd $(SEALFS_CRATE) && RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --locked --no-deps
+	$(SEALFS_CRATE)/tests/vm-test.sh --build
+
+# `dkms add` + `dkms build` of this tree against the test kernel, in a
+# temporary DKMS tree (nothing is installed on the host).
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+dkms-check: $(KERNEL_DEP)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	kver=$$(cat $(KDIR)/include/config/kernel.release); \
+	trees="--sourcetree $$tmp/src --dkmstree $$tmp/dkms --installtree $$tmp/install"; \
+	mkdir -p $$tmp/src/sealfs-$(DKMS_VERSION) $$tmp/dkms $$tmp/install; \
+	tar -C . --exclude=./.git --exclude=./$(SEALFS_CRATE)/target -cf - . | \
+		tar -C $$tmp/src/sealfs-$(DKMS_VERSION) -xf -; \
+	dkms add sealfs/$(DKMS_VERSION) $$trees >/dev/null; \
+	sign_file=/nonexistent dkms build sealfs/$(DKMS_VERSION) -k $$kver --kernelsourcedir $(KDIR) $$trees || \
+		{ cat $$tmp/dkms/sealfs/$(DKMS_VERSION)/build/make.log; exit 1; }; \
+	ko=$$tmp/dkms/sealfs/$(DKMS_VERSION)/$$kver/$$(uname -m)/module/sealfs.ko; \
+	test "$$(modinfo -F vermagic $$ko | cut -d' ' -f1)" = "$$kver"; \
+	echo "dkms: sealfs/$(DKMS_VERSION) built for $$kver by dkms build"
+
 # The sample programs (samples/README), run by `make run`.
 samples:
 	$(MAKE) -C samples all
@@ -104,8 +134,9 @@ run: setup modules samples
 
 # MEMFD_BREAK=memfd|sealfs|nolib breaks the memfd suites on purpose, to see
 # them fail (tools/testing/memfd/run_tests.sh).
-check: setup headers-check rustfmtcheck lint modules selftests memfd-tests samples
-	$(VM)/run --kdir $(KDIR) -- env SEALFS_MEMFD_BREAK=$(MEMFD_BREAK) $(MEMFD)/check-all $(KSRC) \
+check: setup headers-check rustfmtcheck lint modules selftests memfd-tests samples sealfs-crate \
+		dkms-check
+	$(VM)/run --kdir $(KDIR) -- env SEALFS_MEMFD_BREAK=$(MEMFD_BREAK) tools/testing/check-all $(KSRC) \
 		| tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
 		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1

@@ -123,20 +123,71 @@ pub(crate) fn fallocate(inode: &SealfsInode, mode: i32, offset: i64, len: i64) -
     }
     let first = (offset >> PAGE_SHIFT) as usize;
     let last = ((end - 1) >> PAGE_SHIFT) as usize;
-    for index in first..=last {
-        if task::signal_pending() {
-            return Err(EINTR);
-        }
-        let folio = guard.mapping().get_or_create_folio(index)?;
-        if !folio.folio().is_uptodate() {
-            inode::charge_pages(&guard, folio.folio().size() / PAGE_SIZE)?;
-            folio.zero_and_mark_uptodate();
+    // All or nothing, as tmpfs: charge every missing page up front, so a
+    // full mount fails before anything is allocated, and drop what this
+    // call allocated if it fails later (a signal, no memory).
+    inode::charge_pages(&guard, missing_pages(&guard, first, last))?;
+    let mut made = KVec::new();
+    let result = allocate_range(&guard, first, last, &mut made);
+    if result.is_err() {
+        for &(start, end) in made.iter() {
+            guard.punch_page_cache((start << PAGE_SHIFT) as i64, (end << PAGE_SHIFT) as i64 - 1);
         }
     }
+    // Gives back the charge of pages that others (faults) filled meanwhile,
+    // or that the undo dropped.
+    inode::uncharge_removed(&guard);
+    result?;
     if grows {
         guard.set_size(end);
     }
     guard.touch_mtime_ctime();
+    Ok(())
+}
+
+/// How many pages of `first..=last` hold no data yet.
+fn missing_pages(inode: &SealfsInode, first: usize, last: usize) -> usize {
+    let mut present = 0;
+    inode.mapping().scan_folios(first, |folio| {
+        let start = (folio.pos() >> PAGE_SHIFT) as usize;
+        if start > last {
+            return ControlFlow::Break(());
+        }
+        if folio.is_uptodate() {
+            let end = start + folio.size() / PAGE_SIZE - 1;
+            present += end.min(last) + 1 - start.max(first);
+        }
+        ControlFlow::Continue(())
+    });
+    (last + 1 - first).saturating_sub(present)
+}
+
+/// Fills every page of `first..=last` that holds no data with zeroes; the
+/// pages were charged by the caller.  `made` collects the ranges of pages
+/// (end exclusive) this call added, for the caller to undo on failure.
+fn allocate_range(
+    inode: &SealfsInode,
+    first: usize,
+    last: usize,
+    made: &mut KVec<(usize, usize)>,
+) -> Result {
+    let mut index = first;
+    while index <= last {
+        if task::signal_pending() {
+            return Err(EINTR);
+        }
+        let folio = inode.mapping().get_or_create_folio(index)?;
+        let start = (folio.folio().pos() >> PAGE_SHIFT) as usize;
+        let next = start + folio.folio().size() / PAGE_SIZE;
+        if !folio.folio().is_uptodate() {
+            folio.zero_and_mark_uptodate();
+            match made.last_mut() {
+                Some(range) if range.1 == start => range.1 = next,
+                _ => made.push((start, next), GFP_KERNEL)?,
+            }
+        }
+        index = next;
+    }
     Ok(())
 }
 

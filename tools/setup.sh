@@ -20,6 +20,7 @@ APT_PACKAGES=(
 	udev                              # virtme-ng-init finds its serial ports through udev
 	libfuse-dev fuse                  # the kernel's memfd fuse_test
 	liburing-dev                      # io_uring pin tests
+	dkms                              # make check builds the module with dkms
 )
 BACKPORTS_PACKAGES=(qemu-system-x86)  # qemu-utils on these machines already comes from there
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources
