@@ -150,6 +150,15 @@ impl Folio {
         unsafe { bindings::sealfs_helper_folio_test_uptodate(self.0.get()) }
     }
 
+    /// Whether the folio is allocated to the file: it holds data, or it
+    /// was reserved by `fallocate` and reads as zeroes until written (dirty
+    /// but not uptodate, shmem's "fallocated but unwritten" state).  Such a
+    /// folio is charged, and a hole to `SEEK_DATA`, as shmem's.
+    pub(crate) fn is_allocated(&self) -> bool {
+        // SAFETY: the folio is valid (type invariant).
+        self.is_uptodate() || unsafe { bindings::sealfs_helper_folio_test_dirty(self.0.get()) }
+    }
+
     /// The references to the folio beyond what the page cache (one per
     /// page), the page tables mapping it (one per mapping), and `held` more
     /// known holders account for: GUP pins (each worth
@@ -184,8 +193,18 @@ impl LockedFolio {
         unsafe { Folio::from_raw(self.0.as_ptr()) }
     }
 
-    /// Fills a new folio with zeroes, marks it uptodate, and dirty so that
-    /// nothing drops it from the cache (only truncation may).
+    /// Reserves a new folio for the file without filling it (`fallocate`):
+    /// marks it dirty, so that nothing drops it from the cache (only
+    /// truncation may), and leaves it not uptodate, so that it reads as
+    /// zeroes and counts as a hole until it is first written or faulted in
+    /// (`read_folio` and `write_begin` zero it then).  See
+    /// [`Folio::is_allocated`].
+    pub(crate) fn mark_allocated(&self) {
+        // SAFETY: the folio is locked and referenced (type invariant).
+        unsafe { bindings::folio_mark_dirty(self.0.as_ptr()) };
+    }
+
+    /// Fills the folio with zeroes and marks it uptodate: it holds data.
     pub(crate) fn zero_and_mark_uptodate(&self) {
         let folio = self.0.as_ptr();
         // SAFETY: the folio is locked and referenced (type invariant), as
@@ -193,7 +212,6 @@ impl LockedFolio {
         unsafe {
             bindings::sealfs_helper_folio_zero_range(folio, 0, self.folio().size());
             bindings::sealfs_helper_folio_mark_uptodate(folio);
-            bindings::folio_mark_dirty(folio);
         }
     }
 }

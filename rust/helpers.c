@@ -91,6 +91,11 @@ bool sealfs_helper_folio_test_uptodate(const struct folio *folio)
 	return folio_test_uptodate(folio);
 }
 
+bool sealfs_helper_folio_test_dirty(const struct folio *folio)
+{
+	return folio_test_dirty(folio);
+}
+
 void sealfs_helper_folio_mark_uptodate(struct folio *folio)
 {
 	folio_mark_uptodate(folio);

@@ -33,6 +33,7 @@ long sealfs_helper_folio_nr_pages(const struct folio *folio);
 loff_t sealfs_helper_folio_pos(struct folio *folio);
 size_t sealfs_helper_folio_size(struct folio *folio);
 bool sealfs_helper_folio_test_uptodate(const struct folio *folio);
+bool sealfs_helper_folio_test_dirty(const struct folio *folio);
 void sealfs_helper_folio_mark_uptodate(struct folio *folio);
 void sealfs_helper_folio_zero_range(struct folio *folio, size_t start, size_t length);
 void sealfs_helper_folio_put(struct folio *folio);

@@ -461,9 +461,19 @@ unsafe extern "C" fn read_folio<T: FileSystem>(
     // referenced by the mapping's users for the call.
     let inode =
         unsafe { Inode::<T>::from_raw((*(*folio).__bindgen_anon_1.__bindgen_anon_1.mapping).host) };
-    // SAFETY: the folio is valid (locked by our caller).
-    let pages = unsafe { bindings::sealfs_helper_folio_nr_pages(folio) } as usize;
-    let ret = T::charge_folio(inode, pages);
+    // SAFETY: the folio is valid (locked by our caller); a dirty one was
+    // reserved, and charged, by `fallocate`.
+    let (pages, reserved) = unsafe {
+        (
+            bindings::sealfs_helper_folio_nr_pages(folio) as usize,
+            bindings::sealfs_helper_folio_test_dirty(folio),
+        )
+    };
+    let ret = if reserved {
+        Ok(())
+    } else {
+        T::charge_folio(inode, pages)
+    };
     // SAFETY: the folio is locked and referenced by our caller; we must
     // unlock it, as `read_folio` does in every case.
     unsafe {
@@ -516,9 +526,20 @@ unsafe extern "C" fn write_begin<T: FileSystem>(
         // whatever part the copy does not fill reads back as zeroes
         // (`simple_write_begin` only zeroes within the first page, which
         // is not enough for a large folio left by a failed fault).
-        // SAFETY: the folio is valid.
-        let pages = unsafe { bindings::sealfs_helper_folio_nr_pages(folio) } as usize;
-        if let Err(e) = T::charge_folio(inode, pages) {
+        // SAFETY: the folio is valid.  A dirty one was reserved, and
+        // charged, by `fallocate`.
+        let (pages, reserved) = unsafe {
+            (
+                bindings::sealfs_helper_folio_nr_pages(folio) as usize,
+                bindings::sealfs_helper_folio_test_dirty(folio),
+            )
+        };
+        let charged = if reserved {
+            Ok(())
+        } else {
+            T::charge_folio(inode, pages)
+        };
+        if let Err(e) = charged {
             // SAFETY: the lock and reference are ours to give back; the
             // new folio leaves the cache, so that only charged folios
             // stay in it (and count in `st_blocks`).

@@ -41,8 +41,8 @@ pub(crate) fn ioctl(file: &File, inode: &SealfsInode, cmd: u32, arg: usize) -> R
 }
 
 /// `lseek(2)`: `SEEK_DATA` and `SEEK_HOLE` from the page cache (a folio
-/// that is uptodate is data, anything else a hole, as tmpfs), the rest
-/// generic.
+/// that is uptodate is data; anything else, including a folio `fallocate`
+/// reserved and nobody wrote yet, is a hole, as tmpfs), the rest generic.
 pub(crate) fn llseek(file: &File, inode: &SealfsInode, offset: i64, whence: i32) -> Result<i64> {
     let want_data = match whence as u32 {
         bindings::SEEK_DATA => true,
@@ -75,7 +75,8 @@ fn seek_hole_data(inode: &SealfsInode, offset: i64, want_data: bool) -> Option<i
         .mapping()
         .scan_folios((offset >> PAGE_SHIFT) as usize, |folio| {
             let start = folio.pos();
-            let end = start + folio.size() as i64;
+            // The last folio below the maximum file size ends at 2^63.
+            let end = start.saturating_add(folio.size() as i64);
             if end <= pos {
                 return ControlFlow::Continue(());
             }
@@ -131,7 +132,7 @@ pub(crate) fn fallocate(inode: &SealfsInode, mode: i32, offset: i64, len: i64) -
     let result = allocate_range(&guard, first, last, &mut made);
     if result.is_err() {
         for &(start, end) in made.iter() {
-            guard.punch_page_cache((start << PAGE_SHIFT) as i64, (end << PAGE_SHIFT) as i64 - 1);
+            guard.punch_page_cache(page_offset(start), page_offset(end).saturating_sub(1));
         }
     }
     // Gives back the charge of pages that others (faults) filled meanwhile,
@@ -145,7 +146,13 @@ pub(crate) fn fallocate(inode: &SealfsInode, mode: i32, offset: i64, len: i64) -
     Ok(())
 }
 
-/// How many pages of `first..=last` hold no data yet.
+/// The byte offset of page `index`, capped at the largest file offset (the
+/// page after the last one of a file of `MAX_LFS_FILESIZE` starts at 2^63).
+fn page_offset(index: usize) -> i64 {
+    i64::try_from(index << PAGE_SHIFT).unwrap_or(i64::MAX)
+}
+
+/// How many pages of `first..=last` are not allocated yet.
 fn missing_pages(inode: &SealfsInode, first: usize, last: usize) -> usize {
     let mut present = 0;
     inode.mapping().scan_folios(first, |folio| {
@@ -153,7 +160,7 @@ fn missing_pages(inode: &SealfsInode, first: usize, last: usize) -> usize {
         if start > last {
             return ControlFlow::Break(());
         }
-        if folio.is_uptodate() {
+        if folio.is_allocated() {
             let end = start + folio.size() / PAGE_SIZE - 1;
             present += end.min(last) + 1 - start.max(first);
         }
@@ -162,8 +169,8 @@ fn missing_pages(inode: &SealfsInode, first: usize, last: usize) -> usize {
     (last + 1 - first).saturating_sub(present)
 }
 
-/// Fills every page of `first..=last` that holds no data with zeroes; the
-/// pages were charged by the caller.  `made` collects the ranges of pages
+/// Reserves every page of `first..=last` that is not allocated yet (see
+/// `Folio::is_allocated`); the pages were charged by the caller.  `made` collects the ranges of pages
 /// (end exclusive) this call added, for the caller to undo on failure.
 fn allocate_range(
     inode: &SealfsInode,
@@ -179,8 +186,15 @@ fn allocate_range(
         let folio = inode.mapping().get_or_create_folio(index)?;
         let start = (folio.folio().pos() >> PAGE_SHIFT) as usize;
         let next = start + folio.folio().size() / PAGE_SIZE;
-        if !folio.folio().is_uptodate() {
-            folio.zero_and_mark_uptodate();
+        if folio.folio().is_allocated() {
+            // Reserved by an earlier call and still unwritten: as shmem,
+            // make it data now, so that undoing this call (which drops
+            // only what it reserved) cannot cancel the earlier guarantee.
+            if !folio.folio().is_uptodate() {
+                folio.zero_and_mark_uptodate();
+            }
+        } else {
+            folio.mark_allocated();
             match made.last_mut() {
                 Some(range) if range.1 == start => range.1 = next,
                 _ => made.push((start, next), GFP_KERNEL)?,

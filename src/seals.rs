@@ -225,7 +225,7 @@ pub(crate) fn check_write(seals: &SealSet, pos: i64, len: u32, size: i64) -> Res
     if seals & (SEAL_WRITE | SEAL_FUTURE_WRITE) != 0 {
         return Err(EPERM);
     }
-    if seals & SEAL_GROW != 0 && pos + i64::from(len) > size {
+    if seals & SEAL_GROW != 0 && pos.saturating_add(i64::from(len)) > size {
         return Err(EPERM);
     }
     Ok(())
