@@ -10,6 +10,7 @@
 #                        memfd selftests on memfd and on sealfs
 #   make memfd-tests     build sealfs-compat and the kernel's memfd tests
 #   make check-debug     the same on the debug kernel (KASAN, lockdep, ...)
+#   make bench           memfd against sealfs, figures in bench/results/
 #   make rust-analyzer   write rust-project.json
 #   make KDIR=/path/to/a/rust-enabled/6.12/build   use your own kernel
 #
@@ -133,16 +134,30 @@ run: setup modules samples
 
 
 # MEMFD_BREAK=memfd|sealfs|nolib breaks the memfd suites on purpose, to see
-# them fail (tools/testing/memfd/run_tests.sh).
+# them fail (tools/testing/memfd/run_tests.sh).  GUEST_ENV is passed to the
+# tests in the guest (check-debug runs the long variants with it).
+GUEST_ENV ?=
 check: setup headers-check rustfmtcheck lint modules selftests memfd-tests samples sealfs-crate \
 		dkms-check
-	$(VM)/run --kdir $(KDIR) -- env SEALFS_MEMFD_BREAK=$(MEMFD_BREAK) tools/testing/check-all $(KSRC) \
+	$(VM)/run --kdir $(KDIR) -- env SEALFS_MEMFD_BREAK=$(MEMFD_BREAK) $(GUEST_ENV) tools/testing/check-all $(KSRC) \
 		| tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
-		tools/testing/tap-summary $(SELFTESTS)/results.tap && exit $$status || exit 1
+		tools/testing/tap-summary $(SELFTESTS)/results.tap || exit 1; \
+		[ $$status -eq 0 ] || exit $$status
+	tools/bench/run-bench --quick --kdir $(KDIR)
 
+# memfd against sealfs in one boot (tools/bench/README): the table, JSON and
+# plot in bench/results/.  QUICK=1: the 16 MiB smoke run of `make check`.
+.PHONY: bench
+bench: setup modules
+	tools/bench/run-bench $(if $(QUICK),--quick) --kdir $(KDIR)
+
+# The debug kernel (KASAN, KFENCE, lockdep, DEBUG_VM, kmemleak, Rust debug
+# assertions), with the long variants: a minute of seal-integrity stress
+# and 16 fuzzer seeds of 2000 operations.
+DEBUG_GUEST_ENV := SEALFS_STRESS_SECONDS=60 SEALFS_FUZZ_SEEDS=1-16 SEALFS_FUZZ_OPS=2000
 check-debug:
-	$(MAKE) FLAVOUR=debug check
+	SEALFS_VM_TIMEOUT=2400 $(MAKE) FLAVOUR=debug GUEST_ENV="$(DEBUG_GUEST_ENV)" check
 
 rust-analyzer: $(KERNEL_DEP)
 	$(KBUILD) rust-analyzer
@@ -153,4 +168,5 @@ clean:
 	$(MAKE) -C $(COMPAT) clean
 	$(MAKE) -C $(MEMFD) clean
 	$(MAKE) -C samples clean
+	$(MAKE) -C tools/bench clean
 	rm -rf gen rust-project.json

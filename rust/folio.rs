@@ -286,12 +286,10 @@ unsafe impl Sync for LockClassKey {}
 
 static DRAIN_WORK_KEY: LockClassKey = LockClassKey(Opaque::uninit());
 
-/// The work of [`lru_add_drain_all`] on one CPU.
-///
-/// # Safety
-///
-/// Called by the workqueue, in process context.
-unsafe extern "C" fn drain_work(_work: *mut bindings::work_struct) {
+/// Drains the LRU caches of the CPU we run on, as `lru_add_drain()` (not
+/// exported): the folios this task just added to the page cache, which
+/// its CPU's LRU-add batch still holds, stop looking pinned.
+pub(crate) fn lru_add_drain() {
     let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
     // SAFETY: `batch` is ours; once initialised it is empty and not yet
     // "drained", so `__folio_batch_release` drains this CPU's LRU caches
@@ -300,4 +298,13 @@ unsafe extern "C" fn drain_work(_work: *mut bindings::work_struct) {
         bindings::sealfs_helper_folio_batch_init(batch.as_mut_ptr());
         bindings::__folio_batch_release(batch.as_mut_ptr());
     }
+}
+
+/// The work of [`lru_add_drain_all`] on one CPU.
+///
+/// # Safety
+///
+/// Called by the workqueue, in process context.
+unsafe extern "C" fn drain_work(_work: *mut bindings::work_struct) {
+    lru_add_drain();
 }

@@ -21,6 +21,7 @@ APT_PACKAGES=(
 	libfuse-dev fuse                  # the kernel's memfd fuse_test
 	liburing-dev                      # io_uring pin tests
 	dkms                              # make check builds the module with dkms
+	python3-matplotlib                # the benchmark's plot (tools/bench)
 )
 BACKPORTS_PACKAGES=(qemu-system-x86)  # qemu-utils on these machines already comes from there
 BACKPORTS_LIST=/etc/apt/sources.list.d/bookworm-backports.sources

@@ -35,7 +35,9 @@
  * Differences documented in sealfs.rst and normalised here: names in
  * /proc links are not compared; MFD_HUGETLB is EINVAL on sealfs (memfd's
  * ENOSYS on this kernel counts as EINVAL); seal masks have no bit above 31
- * (the sealfs ioctl takes 64 bits, fcntl 32); O_DIRECT is never used.
+ * (the sealfs ioctl takes 64 bits, fcntl 32); O_DIRECT is never used;
+ * SEEK_DATA/SEEK_HOLE are not compared once the size is within 2 MiB of
+ * 2^63, where memfd's answer overflows.
  * Both sides share one address space, so mprotect and madvise stay within
  * their mapping, and MAP_FIXED* is never used.
  */
@@ -1105,8 +1107,23 @@ static void exec_args(struct side *sd, const struct args *a, struct res *r)
 		if (ret > 0)
 			r->extra = hash(rbuf, ret);
 		break;
+	case OP_SEEK_DATA: {
+		struct stat st;
+
+		/*
+		 * memfd's mapping_seek_hole_data() overflows when a folio ends
+		 * at 2^63 and answers ENXIO (documented in sealfs.rst): with
+		 * the size that close to the limit, neither side seeks.
+		 */
+		if (!fstat(fd, &st) && st.st_size > INT64_MAX - (2 << 20)) {
+			ret = 0;
+			errno = 0;
+			break;
+		}
+		ret = lseek(fd, a->off, a->flags);
+		break;
+	}
 	case OP_LSEEK:
-	case OP_SEEK_DATA:
 		ret = lseek(fd, a->off, a->flags);
 		break;
 	case OP_FTRUNCATE:
@@ -1667,6 +1684,8 @@ static void run_group(struct __test_metadata *_metadata, int group)
 	int bad = 0, ran = 0;
 	double t0 = now(), t;
 
+	if (group >= nseeds)
+		SKIP(return, "SEALFS_FUZZ_SEEDS gives this group no seed");
 	setup_buffers();
 	for (int i = group; i < nseeds; i += NGROUPS) {
 		bad += run_seed(seeds[i], &steps, &episodes);
