@@ -523,9 +523,14 @@ unsafe extern "C" fn write_begin<T: FileSystem>(
     // SAFETY: as above.
     if !unsafe { bindings::sealfs_helper_folio_test_uptodate(folio) } {
         // A new folio: charge it, and make all of it zeroes now, so that
-        // whatever part the copy does not fill reads back as zeroes
-        // (`simple_write_begin` only zeroes within the first page, which
-        // is not enough for a large folio left by a failed fault).
+        // whatever part the copy does not fill reads back as zeroes.
+        // `simple_write_begin`'s own zeroing around `[pos, pos + len)`
+        // assumes the write fits in the folio; with large-folio chunks
+        // (`mapping_set_large_folios`) `len` may run past a small folio,
+        // and its zeroing then leaves the bytes before `pos` stale (the
+        // differential fuzzer showed it).  Zeroing it all costs the write
+        // path (see the benchmark); zeroing only the uncovered range,
+        // clamped to the folio, would not.
         // SAFETY: the folio is valid.  A dirty one was reserved, and
         // charged, by `fallocate`.
         let (pages, reserved) = unsafe {
