@@ -7,7 +7,12 @@
 #   make run             setup, build, boot, load, a short demo, unload
 #   make check           setup, build, run every test in the VM: the sealfs
 #                        selftests, sealfs-compat's tests, and the kernel's
-#                        memfd selftests on memfd and on sealfs
+#                        memfd selftests on memfd and on sealfs; the last
+#                        line gives the time, the counts and the kernel's
+#                        origin (cache or build)
+#   make check-fresh     make check and make run on a fresh Debian root
+#                        (tools/testing/fresh-machine), for changes to
+#                        setup, this Makefile or the VM runner
 #   make memfd-tests     build sealfs-compat and the kernel's memfd tests
 #   make check-debug     the same on the debug kernel (KASAN, lockdep, ...)
 #   make bench           memfd against sealfs, figures in bench/results/
@@ -27,9 +32,11 @@ MEMFD := tools/testing/memfd
 export PATH := $(shell bash -c '. $(VM)/toolchain.sh && echo "$$PATH"')
 TOOLCHAIN := $(shell bash -c '. $(VM)/toolchain.sh && echo "$${KBUILD_TOOLCHAIN[*]}"')
 
+# The cached test kernel's path needs no installed package (see
+# build-kernel), so it is the same before and after setup.
 ifeq ($(origin KDIR),undefined)
 KDIR := $(shell $(VM)/build-kernel --path $(FLAVOUR))
-KERNEL_DEP := $(KDIR)/.sealfs-built
+KERNEL_DEP := kernel
 else
 KERNEL_DEP :=
 endif
@@ -42,22 +49,19 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(TOOLCHAIN)
 
 
 .PHONY: samples
-.PHONY: all modules setup kernel run check check-debug selftests memfd-tests headers-check lint \
-	rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all modules setup kernel run check check-steps check-fresh check-debug selftests \
+	memfd-tests headers-check lint rustfmt rustfmtcheck rust-analyzer clean
 
 all: modules
-
-# Building the kernel installs what it needs first; a user's own KDIR needs
-# neither.
-$(KDIR)/.sealfs-built:
-	tools/setup.sh
-	$(VM)/build-kernel $(FLAVOUR)
 
 setup:
 	tools/setup.sh
 
+# The cached test kernel, built on first use (setup first: it installs the
+# source); a user's own KDIR needs neither.  Whether it came from the cache
+# goes to .kernel-status, for the last line of `make check`.
 kernel: setup
-	$(VM)/build-kernel $(FLAVOUR)
+	SEALFS_KERNEL_STATUS=$(CURDIR)/.kernel-status $(VM)/build-kernel $(FLAVOUR) >/dev/null
 
 modules: $(KERNEL_DEP)
 	$(KBUILD) modules
@@ -136,15 +140,31 @@ run: setup modules samples
 # MEMFD_BREAK=memfd|sealfs|nolib breaks the memfd suites on purpose, to see
 # them fail (tools/testing/memfd/run_tests.sh).  GUEST_ENV is passed to the
 # tests in the guest (check-debug runs the long variants with it).
+# `check` runs the steps in a sub-make, so that its last line (the wall
+# time, the test counts, the kernel's origin) comes also after a failure.
 GUEST_ENV ?=
-check: setup headers-check rustfmtcheck lint modules selftests memfd-tests samples sealfs-crate \
-		dkms-check
+check:
+	@start=$$(date +%s); rm -f .kernel-status $(SELFTESTS)/results.tap; \
+	$(MAKE) --no-print-directory check-steps; status=$$?; \
+	tools/testing/check-summary "$$start" "$$status" $(SELFTESTS)/results.tap .kernel-status \
+		"$(if $(KERNEL_DEP),,own KDIR)"; \
+	exit $$status
+
+check-steps: setup headers-check rustfmtcheck lint modules selftests memfd-tests samples \
+		sealfs-crate dkms-check
+	$(VM)/test-redirect --kdir $(KDIR)
 	$(VM)/run --kdir $(KDIR) -- env SEALFS_MEMFD_BREAK=$(MEMFD_BREAK) $(GUEST_ENV) tools/testing/check-all $(KSRC) \
 		| tee $(SELFTESTS)/results.tap; \
 		status=$${PIPESTATUS[0]}; \
 		tools/testing/tap-summary $(SELFTESTS)/results.tap || exit 1; \
 		[ $$status -eq 0 ] || exit $$status
 	tools/bench/run-bench --quick --kdir $(KDIR)
+
+# A fresh Debian bookworm root with an empty cache: make check, then make
+# run, timed (tools/testing/fresh-machine).  Not part of CI: it takes as
+# long as a first run on a new machine.
+check-fresh:
+	tools/testing/fresh-machine
 
 # memfd against sealfs in one boot (tools/bench/README): the table, JSON and
 # plot in bench/results/.  QUICK=1: the 16 MiB smoke run of `make check`.
