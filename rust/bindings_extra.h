@@ -6,6 +6,8 @@
 #include <linux/miscdevice.h>
 #include <linux/pagemap.h>
 #include <linux/pid_namespace.h>
+#include <linux/shmem_fs.h>
+#include <linux/splice.h>
 #include <linux/statfs.h>
 #include <linux/swap.h>
 #include "helpers.h"

@@ -5,7 +5,7 @@
 
 use super::{
     bindings,
-    fs::{FileSystem, InternalMount},
+    fs::{FileSystem, MountRef},
     inode::Inode,
 };
 use core::ptr::NonNull;
@@ -100,12 +100,12 @@ pub(crate) const COMPAT_IOCTL: Option<
 /// The file holds a reference to `module`, the owner of its operations:
 /// `__fput` drops it (`fops_put`), as `anon_inode_getfile` expects.
 pub(crate) fn new_pseudo_file<T: FileSystem>(
-    mount: &InternalMount<T>,
+    mount: &MountRef<T>,
     inode: ARef<Inode<T>>,
     name: &CStr,
     module: &'static ThisModule,
 ) -> Result<OwnedFile> {
-    let mnt = mount.as_ptr()?;
+    let mnt = mount.as_ptr();
     let inode = ARef::into_raw(inode);
     // SAFETY: we run in a call into the module (an ioctl of its device), so
     // it is alive and `__module_get` is allowed.
@@ -268,15 +268,8 @@ impl VmaNew {
         Ok(())
     }
 
-    /// Makes the mapping fault its pages in from the page cache with `T`'s
-    /// VM operations, which have no `page_mkwrite` (see `ops`), and marks
-    /// the file accessed.
-    pub(crate) fn map_page_cache<T: FileSystem>(&self) {
-        // SAFETY: the VMA is ours to set up (type invariant); the table is
-        // `'static`; `vm_file` is the mapped file, referenced by the VMA.
-        unsafe {
-            (*self.0.get()).vm_ops = &super::ops::Tables::<T>::VM;
-            bindings::sealfs_helper_file_accessed((*self.0.get()).vm_file);
-        }
+    /// The raw VMA, for moving it to a backing file (`super::shmem`).
+    pub(crate) fn as_ptr(&self) -> *mut bindings::vm_area_struct {
+        self.0.get()
     }
 }

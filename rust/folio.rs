@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The page cache of a file (`struct address_space`) and its folios.
-//!
-//! A [`Mapping`] is borrowed from its inode.  Folios are seen two ways: as
-//! a [`Folio`] borrowed during a scan of the mapping (the scan holds a
-//! reference on each for the scan's batch), or as a [`LockedFolio`], an
-//! owned reference with the folio lock held, for filling a new folio.
+//! The page cache of a file (`struct address_space`): its count of
+//! writable shared mappings, and the folios that someone beyond the page
+//! cache and the page tables holds (pins), as `mm/memfd.c` finds them.
 
-use super::bindings;
-use core::{mem::MaybeUninit, ops::ControlFlow, ptr::NonNull};
-use kernel::{prelude::*, types::Opaque};
+use super::{bindings, lockdep::StaticLockClassKey};
+use core::mem::MaybeUninit;
+use kernel::{ffi::c_ulong, prelude::*, types::Opaque};
+
+/// The xarray mark of folios found pinned: memfd's `MEMFD_TAG_PINNED`.
+/// Nothing else uses it on a shmem mapping, which has no writeback.
+const TAG_PINNED: bindings::xa_mark_t = bindings::sealfs_const_PAGECACHE_TAG_TOWRITE;
+/// Entries looked at between two reschedules (`XA_CHECK_SCHED`).
+const CHECK_SCHED: u32 = 4096;
 
 /// The page cache of an inode.
 ///
@@ -28,12 +31,6 @@ impl Mapping {
         unsafe { &*ptr.cast() }
     }
 
-    /// How many pages the page cache holds now.
-    pub(crate) fn nr_pages(&self) -> usize {
-        // SAFETY: the mapping is valid (type invariant).
-        unsafe { bindings::sealfs_helper_mapping_nrpages(self.0.get()) as usize }
-    }
-
     /// Stops new writable shared mappings (`mapping_deny_writable`); fails
     /// with `EBUSY` if one exists.  Undone by [`Mapping::allow_writable`].
     pub(crate) fn deny_writable(&self) -> Result {
@@ -50,183 +47,121 @@ impl Mapping {
         unsafe { bindings::sealfs_helper_mapping_allow_writable(self.0.get()) };
     }
 
-    /// Calls `f` on every folio of the page cache from page index `start`,
-    /// in index order, until `f` breaks.  Each folio is referenced by the
-    /// scan while `f` sees it (that reference is part of its count).
-    pub(crate) fn scan_folios(&self, start: usize, mut f: impl FnMut(&Folio) -> ControlFlow<()>) {
-        let mut batch = MaybeUninit::<bindings::folio_batch>::uninit();
-        let batch = batch.as_mut_ptr();
-        let mut index = start as _;
-        // SAFETY: `batch` is ours; `folio_batch_init` initialises it.
-        unsafe { bindings::sealfs_helper_folio_batch_init(batch) };
-        loop {
-            // SAFETY: the mapping is valid; `filemap_get_folios` fills the
-            // batch with referenced folios and advances `index`.
-            let nr = unsafe {
-                bindings::filemap_get_folios(self.0.get(), &mut index, usize::MAX as _, batch)
-            };
-            if nr == 0 {
-                return;
-            }
-            let mut flow = ControlFlow::Continue(());
-            for i in 0..nr as usize {
-                // SAFETY: the first `nr` slots hold referenced folios.
-                let folio = unsafe { Folio::from_raw((*batch).folios[i]) };
-                flow = f(folio);
-                if flow.is_break() {
-                    break;
-                }
-            }
-            // SAFETY: drops the batch's references; it is reinitialised.
-            unsafe { bindings::sealfs_helper_folio_batch_release(batch) };
-            if flow.is_break() || index == 0 {
-                return;
-            }
-            // SAFETY: we hold no lock here.
-            unsafe { bindings::sealfs_helper_cond_resched() };
-        }
-    }
-
-    /// The folio at page `index`, created (not uptodate) if there is none,
-    /// locked and referenced.
-    pub(crate) fn get_or_create_folio(&self, index: usize) -> Result<LockedFolio> {
-        // SAFETY: the mapping is valid; `__filemap_get_folio` returns a
-        // referenced, locked folio (FGP_LOCK) or an `ERR_PTR`.
-        let folio = unsafe {
-            let gfp = (*self.0.get()).gfp_mask;
-            bindings::__filemap_get_folio(
-                self.0.get(),
-                index as _,
-                bindings::sealfs_const_FGP_LOCK
-                    | bindings::sealfs_const_FGP_CREAT
-                    | bindings::sealfs_const_FGP_WRITE,
-                gfp,
-            )
-        };
-        // SAFETY: the result is a folio or an `ERR_PTR`.
-        if unsafe { bindings::IS_ERR(folio.cast()) } {
-            // SAFETY: as above.
-            return Err(Error::from_errno(
-                unsafe { bindings::PTR_ERR(folio.cast()) } as i32,
-            ));
-        }
-        // INVARIANT: locked and referenced, as just said.
-        Ok(LockedFolio(NonNull::new(folio).ok_or(ENOMEM)?))
-    }
-}
-
-/// A folio of the page cache, referenced by whoever lent it.
-///
-/// # Invariants
-///
-/// The wrapped folio is valid and referenced for the borrow's lifetime.
-#[repr(transparent)]
-pub(crate) struct Folio(Opaque<bindings::folio>);
-
-impl Folio {
-    /// # Safety
+    /// Marks every folio that has references beyond the page cache and
+    /// its page-table mappings; returns whether it marked any.  As memfd's
+    /// `memfd_tag_pins`, the walk takes no folio reference: it looks at
+    /// each entry under the xarray lock, so a 1 GiB file costs one pass
+    /// over the tree, not a reference per folio.
     ///
-    /// `ptr` must be a valid folio, referenced for `'a`.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::folio) -> &'a Self {
-        // SAFETY: `repr(transparent)`, and valid for `'a` by the caller.
-        unsafe { &*ptr.cast() }
+    /// The caller must serialise with other users of the mark: sealfs
+    /// calls it with the inode's `i_rwsem` held.
+    pub(crate) fn mark_pinned(&self) -> bool {
+        let mut marked = false;
+        self.walk(None, |xas, folio| {
+            if has_extra_refs(folio) {
+                // SAFETY: `xas` is at `folio`'s entry, under the lock.
+                unsafe { bindings::xas_set_mark(xas, TAG_PINNED) };
+                marked = true;
+            }
+        });
+        marked
     }
 
-    /// The byte offset of the folio in its file.
-    pub(crate) fn pos(&self) -> i64 {
-        // SAFETY: the folio is valid (type invariant).
-        unsafe { bindings::sealfs_helper_folio_pos(self.0.get()) }
+    /// Looks again at the marked folios: unmarks those that are no longer
+    /// pinned, and all of them if `last`; returns whether any still is.
+    pub(crate) fn recheck_pinned(&self, last: bool) -> bool {
+        let mut pinned = false;
+        self.walk(Some(TAG_PINNED), |xas, folio| {
+            let still = has_extra_refs(folio);
+            pinned |= still;
+            if !still || last {
+                // SAFETY: `xas` is at `folio`'s entry, under the lock.
+                unsafe { bindings::xas_clear_mark(xas, TAG_PINNED) };
+            }
+        });
+        pinned
     }
 
-    /// The folio's size in bytes.
-    pub(crate) fn size(&self) -> usize {
-        // SAFETY: the folio is valid (type invariant).
-        unsafe { bindings::sealfs_helper_folio_size(self.0.get()) }
-    }
-
-    /// Whether the folio holds the file's data (zeroes or written bytes).
-    pub(crate) fn is_uptodate(&self) -> bool {
-        // SAFETY: the folio is valid (type invariant).
-        unsafe { bindings::sealfs_helper_folio_test_uptodate(self.0.get()) }
-    }
-
-    /// Whether the folio is allocated to the file: it holds data, or it
-    /// was reserved by `fallocate` and reads as zeroes until written (dirty
-    /// but not uptodate, shmem's "fallocated but unwritten" state).  Such a
-    /// folio is charged, and a hole to `SEEK_DATA`, as shmem's.
-    pub(crate) fn is_allocated(&self) -> bool {
-        // SAFETY: the folio is valid (type invariant).
-        self.is_uptodate() || unsafe { bindings::sealfs_helper_folio_test_dirty(self.0.get()) }
-    }
-
-    /// The references to the folio beyond what the page cache (one per
-    /// page), the page tables mapping it (one per mapping), and `held` more
-    /// known holders account for: GUP pins (each worth
-    /// `GUP_PIN_COUNTING_BIAS`), `get_user_pages` and pipe references, or a
-    /// per-CPU LRU batch that has not been drained yet.
-    pub(crate) fn extra_refs(&self, held: i64) -> i64 {
-        let folio = self.0.get();
-        // SAFETY: the folio is valid (type invariant).
-        let (refs, mapped, pages) = unsafe {
-            (
-                bindings::sealfs_helper_folio_ref_count(folio),
-                bindings::sealfs_helper_folio_mapcount(folio),
-                bindings::sealfs_helper_folio_nr_pages(folio),
-            )
+    /// Calls `f` on each folio of the mapping (only those marked `mark`,
+    /// if given), with the xarray lock held and the state at its entry.
+    /// Swap entries (values) are skipped.  The lock is dropped every
+    /// `CHECK_SCHED` entries to reschedule, as memfd's walk does.
+    fn walk(
+        &self,
+        mark: Option<bindings::xa_mark_t>,
+        mut f: impl FnMut(*mut bindings::xa_state, *mut bindings::folio),
+    ) {
+        // SAFETY: the mapping is valid (type invariant); `i_pages` lives
+        // as long as it.
+        let xa = unsafe { &raw mut (*self.0.get()).i_pages };
+        // `XA_STATE(xas, xa, 0)`.
+        let mut xas = bindings::xa_state {
+            xa,
+            xa_index: 0,
+            xa_shift: 0,
+            xa_sibs: 0,
+            xa_offset: 0,
+            xa_pad: 0,
+            xa_node: XAS_RESTART as *mut bindings::xa_node,
+            xa_alloc: core::ptr::null_mut(),
+            xa_update: None,
+            xa_lru: core::ptr::null_mut(),
         };
-        i64::from(refs) - i64::from(mapped) - pages as i64 - held
-    }
-}
-
-/// A referenced, locked folio of the page cache.
-///
-/// # Invariants
-///
-/// `self.0` is a valid folio in a page cache, locked, with a reference
-/// owned by this value; both are released on drop.
-pub(crate) struct LockedFolio(NonNull<bindings::folio>);
-
-impl LockedFolio {
-    /// Borrows the folio.
-    pub(crate) fn folio(&self) -> &Folio {
-        // SAFETY: the folio is referenced while `self` lives (invariant).
-        unsafe { Folio::from_raw(self.0.as_ptr()) }
-    }
-
-    /// Reserves a new folio for the file without filling it (`fallocate`):
-    /// marks it dirty, so that nothing drops it from the cache (only
-    /// truncation may), and leaves it not uptodate, so that it reads as
-    /// zeroes and counts as a hole until it is first written or faulted in
-    /// (`read_folio` and `write_begin` zero it then).  See
-    /// [`Folio::is_allocated`].
-    pub(crate) fn mark_allocated(&self) {
-        // SAFETY: the folio is locked and referenced (type invariant).
-        unsafe { bindings::folio_mark_dirty(self.0.as_ptr()) };
-    }
-
-    /// Fills the folio with zeroes and marks it uptodate: it holds data.
-    pub(crate) fn zero_and_mark_uptodate(&self) {
-        let folio = self.0.as_ptr();
-        // SAFETY: the folio is locked and referenced (type invariant), as
-        // these need.
-        unsafe {
-            bindings::sealfs_helper_folio_zero_range(folio, 0, self.folio().size());
-            bindings::sealfs_helper_folio_mark_uptodate(folio);
+        let mut latency = 0;
+        // SAFETY: `xa` is valid; the lock is dropped below.
+        unsafe { bindings::sealfs_helper_xa_lock_irq(xa) };
+        loop {
+            // SAFETY: `xas` walks `xa`, whose lock we hold; each call moves
+            // on from the entry the last one returned.
+            let entry = unsafe {
+                match mark {
+                    Some(mark) => bindings::xas_find_marked(&mut xas, c_ulong::MAX, mark),
+                    None => bindings::xas_find(&mut xas, c_ulong::MAX),
+                }
+            };
+            if entry.is_null() {
+                break;
+            }
+            // A value entry is a swapped-out page: no folio, no pin.
+            if entry as usize & 1 == 0 {
+                f(&mut xas, entry.cast());
+            }
+            latency += 1;
+            if latency < CHECK_SCHED {
+                continue;
+            }
+            latency = 0;
+            // SAFETY: `xas_pause` lets the walk go on after the lock is
+            // retaken; we hold it now, as the unlock needs.
+            unsafe {
+                bindings::xas_pause(&mut xas);
+                bindings::sealfs_helper_xa_unlock_irq(xa);
+                bindings::sealfs_helper_cond_resched();
+                bindings::sealfs_helper_xa_lock_irq(xa);
+            }
         }
+        // SAFETY: taken above.
+        unsafe { bindings::sealfs_helper_xa_unlock_irq(xa) };
     }
 }
 
-impl Drop for LockedFolio {
-    fn drop(&mut self) {
-        // SAFETY: the lock and reference are ours (type invariant).
-        unsafe {
-            bindings::folio_unlock(self.0.as_ptr());
-            bindings::sealfs_helper_folio_put(self.0.as_ptr());
-        }
+/// `XAS_RESTART`: the state of an `xa_state` that has not walked yet.
+const XAS_RESTART: usize = 3;
+
+/// memfd's `memfd_folio_has_extra_refs`: a folio's references are the
+/// page cache's (one per page) and its page-table mappings'; any other is
+/// a pin, a pipe buffer, an LRU batch or a transient lookup.
+fn has_extra_refs(folio: *mut bindings::folio) -> bool {
+    // SAFETY: `folio` is in the page cache, whose xarray lock the walk
+    // holds, so it cannot be freed; the counts are read racily, as memfd
+    // reads them.
+    unsafe {
+        i64::from(bindings::sealfs_helper_folio_ref_count(folio))
+            - i64::from(bindings::sealfs_helper_folio_mapcount(folio))
+            != bindings::sealfs_helper_folio_nr_pages(folio) as i64
     }
 }
 
-/// Drains every CPU's LRU caches (the per-CPU folio batches), as
 /// `lru_add_drain_all()`, which is not exported to modules.
 ///
 /// A folio just added to the page cache waits in its CPU's LRU-add batch,
@@ -262,7 +197,7 @@ pub(crate) fn lru_add_drain_all() -> Result {
                 Some(drain_work),
                 false,
                 kernel::c_str!("sealfs_lru_drain").as_char_ptr(),
-                DRAIN_WORK_KEY.0.get(),
+                DRAIN_WORK_KEY.as_ptr(),
             );
             bindings::queue_work_on(cpu as i32, bindings::system_wq, work);
             cpu = bindings::sealfs_helper_cpumask_next(cpu as i32, online) as usize;
@@ -277,14 +212,8 @@ pub(crate) fn lru_add_drain_all() -> Result {
     Ok(())
 }
 
-/// The lockdep class of the drain work items, in static storage as
-/// lockdep needs.
-struct LockClassKey(Opaque<bindings::lock_class_key>);
-
-// SAFETY: only lockdep touches the key, under its own locking.
-unsafe impl Sync for LockClassKey {}
-
-static DRAIN_WORK_KEY: LockClassKey = LockClassKey(Opaque::uninit());
+/// The lockdep class of the drain work items.
+static DRAIN_WORK_KEY: StaticLockClassKey = StaticLockClassKey::new();
 
 /// Drains the LRU caches of the CPU we run on, as `lru_add_drain()` (not
 /// exported): the folios this task just added to the page cache, which

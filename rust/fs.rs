@@ -13,10 +13,12 @@ use super::{
     bindings,
     file::{File, VmaNew},
     inode::{Dentry, Inode, SetAttr},
+    lockdep::StaticLockClassKey,
 };
 use core::{
+    cell::UnsafeCell,
     marker::PhantomData,
-    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+    sync::atomic::{AtomicBool, Ordering},
 };
 use kernel::{
     error::{from_result, to_result},
@@ -50,7 +52,8 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
     /// Fills in the block and inode counts of `statfs(2)`.
     fn statfs(sb: &SuperBlock<Self>, st: &mut StatFs);
-    /// An inode is going away: its page cache is already gone.
+    /// An inode is going away: its pages and backing file are already
+    /// gone.
     fn evict_inode(inode: &Inode<Self>);
 
     /// `mknod`, `create` and `mkdir` in directory `dir`.
@@ -59,25 +62,14 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     fn symlink(dir: &Inode<Self>, dentry: &Dentry, target: &CStr) -> Result;
 
     /// Checks a `setattr` that `setattr_prepare` allowed, before anything
-    /// changes.  Called with `i_rwsem` held.
+    /// changes (a size change then goes to the backing file, which checks
+    /// it again).  Called with `i_rwsem` held.
     fn setattr(inode: &Inode<Self>, attr: &SetAttr) -> Result;
-    /// The page cache of a regular file lost folios (truncate, hole punch).
-    fn folios_removed(inode: &Inode<Self>);
     /// `ioctl(2)` on an open regular file.
     fn ioctl(file: &File, inode: &Inode<Self>, cmd: u32, arg: usize) -> Result<isize>;
-    /// `mmap(2)` of a regular file.
+    /// `mmap(2)` of a regular file: checks the mapping, then moves it to
+    /// the file's backing file ([`super::shmem::BackingFile::map`]).
     fn mmap(file: &File, inode: &Inode<Self>, vma: &VmaNew) -> Result;
-    /// `lseek(2)` of a regular file.
-    fn llseek(file: &File, inode: &Inode<Self>, offset: i64, whence: i32) -> Result<i64>;
-    /// `fallocate(2)` of a regular file.
-    fn fallocate(file: &File, inode: &Inode<Self>, mode: i32, offset: i64, len: i64) -> Result;
-    /// A buffered write of `len` bytes at `pos` is about to change the page
-    /// cache (`write_begin`): the last chance to refuse it.  Called with
-    /// `i_rwsem` held.
-    fn may_write(inode: &Inode<Self>, pos: i64, len: u32) -> Result;
-    /// A folio of `pages` pages is about to become uptodate (filled with
-    /// zeroes or data) for the first time: account for it.
-    fn charge_folio(inode: &Inode<Self>, pages: usize) -> Result;
 }
 
 /// The counts of `statfs(2)` a filesystem fills in; `simple_statfs` gives
@@ -104,7 +96,7 @@ pub(crate) struct StatFs {
 /// # Invariants
 ///
 /// `fs_type` is written only by [`Registration::register`] or
-/// [`InternalMount::new`] while `in_use` is false (they set it first), and
+/// [`AnonMount::init`] while `in_use` is false (they set it first), and
 /// read by the VFS only while in use.
 pub(crate) struct FileSystemType {
     fs_type: Opaque<bindings::file_system_type>,
@@ -199,83 +191,210 @@ impl<T: FileSystem> Drop for Registration<T> {
     }
 }
 
-/// A mount of filesystem `T` that only the kernel sees, for anonymous files
-/// (as `mm/secretmem.c` and shmem's `shm_mnt`), in static storage.
+/// The mount of filesystem `T` that only the kernel sees, for anonymous
+/// files (as `mm/secretmem.c`'s), made while it has users.
 ///
-/// Its type has no owner: a mount holds a reference to its type's owner, so
-/// an owned internal mount would pin the module for good.  Instead, each
-/// file made on it holds a module reference ([`super::file::new_pseudo_file`]).
+/// A superblock of `T` holds a reference to the module (its type's owner),
+/// and so does every file on it, through its mount.  That is what keeps
+/// the module's code until the last of it has run: `__fput()` drops the
+/// reference of the file operations *before* it puts the dentry (our
+/// `evict_inode`, and our `free_inode` after an RCU grace period) and the
+/// mount (our `kill_sb`), and the superblock's reference goes only after
+/// `kill_sb` has returned, in the VFS (`deactivate_locked_super`).  The
+/// RCU callbacks are waited for by `rmmod` ([`Registration`]'s drop).
+///
+/// So the mount cannot live as long as the module (nothing could unload
+/// it): it is made for its first user and dropped with its last.  The
+/// users are the open files of the device that makes anonymous files (so
+/// making them in a loop does not mount each time) and the anonymous
+/// inodes, each from its creation to its eviction: each holds an
+/// [`AnonUser`].
+///
+/// Lock order: `lock` is taken with no other lock of ours held, and the
+/// mount is made and dropped outside it only by `release`.
 ///
 /// # Invariants
 ///
-/// `mnt` is null, or a live internal mount of `fs_type` made by
-/// [`InternalMount::mount`] and not yet undone by its guard.
-pub(crate) struct InternalMount<T: FileSystem> {
+/// `state` is accessed only with `lock` held, after [`AnonMount::init`].
+/// `state.mnt` is null exactly when `state.users` is 0; otherwise it is a
+/// mount of `fs_type` one reference to which `state` owns.
+pub(crate) struct AnonMount<T: FileSystem> {
     fs_type: FileSystemType,
-    mnt: AtomicPtr<bindings::vfsmount>,
+    lock: Opaque<bindings::mutex>,
+    state: UnsafeCell<AnonState>,
     _fs: PhantomData<T>,
 }
 
-impl<T: FileSystem> InternalMount<T> {
-    /// Storage for a mount that is not made yet.
+struct AnonState {
+    mnt: *mut bindings::vfsmount,
+    users: usize,
+}
+
+// SAFETY: `state` is only accessed under `lock` (type invariant); the rest
+// is set once by `init` before any user.
+unsafe impl<T: FileSystem> Sync for AnonMount<T> {}
+
+/// The lock class of [`AnonMount::lock`], in static storage as lockdep
+/// needs.
+static ANON_LOCK_KEY: StaticLockClassKey = StaticLockClassKey::new();
+
+impl<T: FileSystem> AnonMount<T> {
+    /// Storage for the mount, not usable before [`AnonMount::init`].
     pub(crate) const fn new() -> Self {
         Self {
             fs_type: FileSystemType::new(),
-            mnt: AtomicPtr::new(core::ptr::null_mut()),
+            lock: Opaque::uninit(),
+            state: UnsafeCell::new(AnonState {
+                mnt: core::ptr::null_mut(),
+                users: 0,
+            }),
             _fs: PhantomData,
         }
     }
 
-    /// Mounts a superblock of `T` with default options; the guard
-    /// unmounts it.
-    pub(crate) fn mount(&'static self) -> Result<InternalMountGuard<T>> {
-        let fs_type = self.fs_type.claim::<T>(core::ptr::null_mut())?;
-        // SAFETY: `fs_type` is filled in and lives as long as the mount
-        // (`'static`); the guard undoes the mount.
-        let mnt = unsafe { bindings::kern_mount(fs_type) };
-        // SAFETY: `kern_mount` returns a mount or an `ERR_PTR`.
-        if unsafe { bindings::IS_ERR(mnt.cast()) } {
-            self.fs_type.release();
-            // SAFETY: `mnt` is an `ERR_PTR`.
-            return Err(Error::from_errno(
-                unsafe { bindings::PTR_ERR(mnt.cast()) } as i32
-            ));
-        }
-        self.mnt.store(mnt, Ordering::Release);
-        Ok(InternalMountGuard(self))
+    /// Makes the storage usable, with `module` as the owner of the mount's
+    /// superblocks; the guard ends that at module exit.
+    pub(crate) fn init(&'static self, module: &'static ThisModule) -> Result<AnonMountGuard<T>> {
+        self.fs_type.claim::<T>(module.as_ptr())?;
+        // SAFETY: `lock` is ours and unused: no user exists before `init`
+        // returns; the name and key are static.
+        unsafe {
+            bindings::__mutex_init(
+                self.lock.get(),
+                kernel::c_str!("sealfs_anon_mount").as_char_ptr(),
+                ANON_LOCK_KEY.as_ptr(),
+            )
+        };
+        Ok(AnonMountGuard(self))
     }
 
-    /// The mount; `ENODEV` if it is not mounted.
-    pub(crate) fn as_ptr(&self) -> Result<*mut bindings::vfsmount> {
-        let mnt = self.mnt.load(Ordering::Acquire);
-        if mnt.is_null() {
-            return Err(ENODEV);
-        }
-        Ok(mnt)
+    /// Runs `f` on the state, under the lock.
+    fn with_state<R>(&self, f: impl FnOnce(&mut AnonState) -> R) -> R {
+        // SAFETY: initialised by `init`, which the device (the only way to
+        // a user) is registered after.
+        unsafe { bindings::mutex_lock(self.lock.get()) };
+        // SAFETY: the lock is held (type invariant).
+        let ret = f(unsafe { &mut *self.state.get() });
+        // SAFETY: taken above.
+        unsafe { bindings::mutex_unlock(self.lock.get()) };
+        ret
     }
 
-    /// The superblock of the mount; `ENODEV` if it is not mounted.
-    pub(crate) fn super_block(&self) -> Result<&SuperBlock<T>> {
-        let mnt = self.as_ptr()?;
-        // SAFETY: the mount is live (type invariant) and keeps its
-        // superblock, which is of type `T`, alive while it is mounted; the
-        // module (whose static `self` is) unmounts only on unload, when no
-        // caller is left.
-        Ok(unsafe { SuperBlock::from_raw((*mnt).mnt_sb) })
+    /// Becomes a user, mounting for the first one.
+    pub(crate) fn hold(&'static self) -> Result<AnonUser<T>> {
+        self.with_state(|state| {
+            if state.mnt.is_null() {
+                // SAFETY: the type is filled in by `init` and `'static`;
+                // internal mounts take no options.
+                let mnt = unsafe {
+                    bindings::vfs_kern_mount(
+                        self.fs_type.fs_type.get(),
+                        bindings::sealfs_const_SB_KERNMOUNT as c_int,
+                        T::NAME.as_char_ptr(),
+                        core::ptr::null_mut(),
+                    )
+                };
+                // SAFETY: a value check.
+                if unsafe { bindings::IS_ERR(mnt.cast()) } {
+                    // SAFETY: `mnt` is an `ERR_PTR`.
+                    return Err(Error::from_errno(
+                        unsafe { bindings::PTR_ERR(mnt.cast()) } as i32
+                    ));
+                }
+                // INVARIANT: the new reference is the state's.
+                state.mnt = mnt;
+            }
+            state.users += 1;
+            Ok(AnonUser(self))
+        })
+    }
+
+    /// Stops being a user (`AnonUser`'s drop); the last drops the mount.
+    fn release(&self) {
+        let mnt = self.with_state(|state| {
+            state.users -= 1;
+            if state.users == 0 {
+                core::mem::take(&mut state.mnt)
+            } else {
+                core::ptr::null_mut()
+            }
+        });
+        if !mnt.is_null() {
+            // SAFETY: the reference was the state's (type invariant), now
+            // ours.  When it is the last one (the last user was a device
+            // file), the superblock goes now, and with it the module
+            // reference it holds: after our code, in the VFS's.
+            unsafe { bindings::mntput(mnt) };
+        }
     }
 }
 
-/// Unmounts an [`InternalMount`] on drop.
-pub(crate) struct InternalMountGuard<T: FileSystem + 'static>(&'static InternalMount<T>);
+/// A user of an [`AnonMount`], which stays mounted while it lives.
+///
+/// # Invariants
+///
+/// Counted in the mount's `users` from `hold` until drop.
+pub(crate) struct AnonUser<T: FileSystem + 'static>(&'static AnonMount<T>);
 
-impl<T: FileSystem> Drop for InternalMountGuard<T> {
+impl<T: FileSystem> AnonUser<T> {
+    /// A reference to the mount, for making a file on it.
+    pub(crate) fn mount(&self) -> MountRef<T> {
+        self.0.with_state(|state| {
+            // SAFETY: `mnt` is a live mount while we are a user (type
+            // invariants of both); `mntget` takes a reference for the
+            // `MountRef`.
+            let mnt = unsafe { bindings::mntget(state.mnt) };
+            // INVARIANT: the reference is the `MountRef`'s.
+            MountRef(mnt, PhantomData)
+        })
+    }
+}
+
+impl<T: FileSystem> Drop for AnonUser<T> {
     fn drop(&mut self) {
-        let mnt = self.0.mnt.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        if !mnt.is_null() {
-            // SAFETY: the mount is ours (type invariant of the mount), and
-            // this is the only place it is unmounted.
-            unsafe { bindings::kern_unmount(mnt) };
-        }
+        self.0.release();
+    }
+}
+
+/// A reference to a mount of filesystem `T`.
+///
+/// # Invariants
+///
+/// `self.0` is a mount of `T` whose reference this value owns.
+pub(crate) struct MountRef<T: FileSystem>(*mut bindings::vfsmount, PhantomData<T>);
+
+impl<T: FileSystem> MountRef<T> {
+    /// The mount.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::vfsmount {
+        self.0
+    }
+
+    /// The superblock of the mount.
+    pub(crate) fn super_block(&self) -> &SuperBlock<T> {
+        // SAFETY: the mount is live while referenced (type invariant) and
+        // keeps its superblock, which is of `T`, set up by `fill_super`.
+        unsafe { SuperBlock::from_raw((*self.0).mnt_sb) }
+    }
+}
+
+impl<T: FileSystem> Drop for MountRef<T> {
+    fn drop(&mut self) {
+        // SAFETY: the reference is ours (type invariant).  It is never the
+        // last: a user holds the state's while a `MountRef` is made, and a
+        // file made with it holds its own.
+        unsafe { bindings::mntput(self.0) };
+    }
+}
+
+/// Ends an [`AnonMount`] at module exit.
+pub(crate) struct AnonMountGuard<T: FileSystem + 'static>(&'static AnonMount<T>);
+
+impl<T: FileSystem> Drop for AnonMountGuard<T> {
+    fn drop(&mut self) {
+        // No user is left: each holds a module reference (a device file
+        // through its operations, an inode through its superblock), and
+        // the module is going.  `free_inode` runs from RCU callbacks: wait
+        // for them before the module's code goes.
         // SAFETY: `rcu_barrier` may be called from any sleepable context.
         unsafe { bindings::rcu_barrier() };
         self.0.fs_type.release();

@@ -31,11 +31,6 @@ void sealfs_helper_i_size_write(struct inode *inode, loff_t i_size)
 	i_size_write(inode, i_size);
 }
 
-unsigned long sealfs_helper_mapping_nrpages(const struct address_space *mapping)
-{
-	return READ_ONCE(mapping->nrpages);
-}
-
 int sealfs_helper_mapping_deny_writable(struct address_space *mapping)
 {
 	return mapping_deny_writable(mapping);
@@ -49,11 +44,6 @@ void sealfs_helper_mapping_allow_writable(struct address_space *mapping)
 void sealfs_helper_mapping_set_unevictable(struct address_space *mapping)
 {
 	mapping_set_unevictable(mapping);
-}
-
-void sealfs_helper_mapping_set_large_folios(struct address_space *mapping)
-{
-	mapping_set_large_folios(mapping);
 }
 
 void sealfs_helper_mapping_set_gfp_mask(struct address_space *m, gfp_t mask)
@@ -76,74 +66,14 @@ long sealfs_helper_folio_nr_pages(const struct folio *folio)
 	return folio_nr_pages(folio);
 }
 
-loff_t sealfs_helper_folio_pos(struct folio *folio)
-{
-	return folio_pos(folio);
-}
-
-size_t sealfs_helper_folio_size(struct folio *folio)
-{
-	return folio_size(folio);
-}
-
-bool sealfs_helper_folio_test_uptodate(const struct folio *folio)
-{
-	return folio_test_uptodate(folio);
-}
-
-bool sealfs_helper_folio_test_dirty(const struct folio *folio)
-{
-	return folio_test_dirty(folio);
-}
-
-void sealfs_helper_folio_mark_uptodate(struct folio *folio)
-{
-	folio_mark_uptodate(folio);
-}
-
-void sealfs_helper_folio_zero_range(struct folio *folio, size_t start, size_t length)
-{
-	folio_zero_range(folio, start, length);
-}
-
-void sealfs_helper_folio_put(struct folio *folio)
-{
-	folio_put(folio);
-}
-
 void sealfs_helper_folio_batch_init(struct folio_batch *fbatch)
 {
 	folio_batch_init(fbatch);
 }
 
-unsigned int sealfs_helper_folio_batch_count(struct folio_batch *fbatch)
-{
-	return folio_batch_count(fbatch);
-}
-
-void sealfs_helper_folio_batch_release(struct folio_batch *fbatch)
-{
-	folio_batch_release(fbatch);
-}
-
-struct page *sealfs_helper_folio_file_page(struct folio *folio, pgoff_t index)
-{
-	return folio_file_page(folio, index);
-}
-
-size_t sealfs_helper_iov_iter_count(const struct iov_iter *i)
-{
-	return iov_iter_count(i);
-}
-
 void sealfs_helper_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 {
 	vm_flags_clear(vma, flags);
-}
-
-void sealfs_helper_file_accessed(struct file *file)
-{
-	file_accessed(file);
 }
 
 int sealfs_helper_pidns_memfd_noexec_scope(struct pid_namespace *ns)
@@ -189,4 +119,41 @@ void sealfs_helper_cond_resched(void)
 bool sealfs_helper_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
+}
+
+void sealfs_helper_kiocb_clone(struct kiocb *kiocb, struct kiocb *kiocb_src, struct file *filp)
+{
+	kiocb_clone(kiocb, kiocb_src, filp);
+}
+
+/* SHMEM_I(inode)->seals: SHMEM_I is static inline, and struct
+ * shmem_inode_info is not bound (its members' types are not). */
+unsigned int *sealfs_helper_shmem_seals_ptr(struct inode *inode)
+{
+	return &SHMEM_I(inode)->seals;
+}
+
+struct timespec64 sealfs_helper_inode_get_mtime(const struct inode *inode)
+{
+	return inode_get_mtime(inode);
+}
+
+struct timespec64 sealfs_helper_inode_get_ctime(const struct inode *inode)
+{
+	return inode_get_ctime(inode);
+}
+
+struct timespec64 sealfs_helper_inode_set_ctime_to_ts(struct inode *inode, struct timespec64 ts)
+{
+	return inode_set_ctime_to_ts(inode, ts);
+}
+
+void sealfs_helper_xa_lock_irq(struct xarray *xa)
+{
+	xa_lock_irq(xa);
+}
+
+void sealfs_helper_xa_unlock_irq(struct xarray *xa)
+{
+	xa_unlock_irq(xa);
 }

@@ -13,6 +13,8 @@
 #include <linux/pagevec.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
+#include <linux/xarray.h>
 #include <linux/uidgid.h>
 #include <linux/uio.h>
 
@@ -21,29 +23,15 @@ void sealfs_helper_inode_lock(struct inode *inode);
 void sealfs_helper_inode_unlock(struct inode *inode);
 loff_t sealfs_helper_i_size_read(const struct inode *inode);
 void sealfs_helper_i_size_write(struct inode *inode, loff_t i_size);
-unsigned long sealfs_helper_mapping_nrpages(const struct address_space *mapping);
 int sealfs_helper_mapping_deny_writable(struct address_space *mapping);
 void sealfs_helper_mapping_allow_writable(struct address_space *mapping);
 void sealfs_helper_mapping_set_unevictable(struct address_space *mapping);
-void sealfs_helper_mapping_set_large_folios(struct address_space *mapping);
 void sealfs_helper_mapping_set_gfp_mask(struct address_space *m, gfp_t mask);
 int sealfs_helper_folio_ref_count(const struct folio *folio);
 int sealfs_helper_folio_mapcount(const struct folio *folio);
 long sealfs_helper_folio_nr_pages(const struct folio *folio);
-loff_t sealfs_helper_folio_pos(struct folio *folio);
-size_t sealfs_helper_folio_size(struct folio *folio);
-bool sealfs_helper_folio_test_uptodate(const struct folio *folio);
-bool sealfs_helper_folio_test_dirty(const struct folio *folio);
-void sealfs_helper_folio_mark_uptodate(struct folio *folio);
-void sealfs_helper_folio_zero_range(struct folio *folio, size_t start, size_t length);
-void sealfs_helper_folio_put(struct folio *folio);
 void sealfs_helper_folio_batch_init(struct folio_batch *fbatch);
-unsigned int sealfs_helper_folio_batch_count(struct folio_batch *fbatch);
-void sealfs_helper_folio_batch_release(struct folio_batch *fbatch);
-struct page *sealfs_helper_folio_file_page(struct folio *folio, pgoff_t index);
-size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
 void sealfs_helper_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags);
-void sealfs_helper_file_accessed(struct file *file);
 int sealfs_helper_pidns_memfd_noexec_scope(struct pid_namespace *ns);
 struct user_namespace *sealfs_helper_current_user_ns(void);
 bool sealfs_helper_uid_valid(kuid_t uid);
@@ -53,6 +41,13 @@ unsigned int sealfs_helper_cpumask_next(int n, const struct cpumask *srcp);
 void sealfs_helper_cond_resched(void);
 bool sealfs_helper_fatal_signal_pending(void);
 struct timespec64 sealfs_helper_inode_set_mtime_to_ts(struct inode *inode, struct timespec64 ts);
+void sealfs_helper_kiocb_clone(struct kiocb *kiocb, struct kiocb *kiocb_src, struct file *filp);
+unsigned int *sealfs_helper_shmem_seals_ptr(struct inode *inode);
+struct timespec64 sealfs_helper_inode_get_mtime(const struct inode *inode);
+struct timespec64 sealfs_helper_inode_get_ctime(const struct inode *inode);
+struct timespec64 sealfs_helper_inode_set_ctime_to_ts(struct inode *inode, struct timespec64 ts);
+void sealfs_helper_xa_lock_irq(struct xarray *xa);
+void sealfs_helper_xa_unlock_irq(struct xarray *xa);
 
 /* Values of kernel macros that bindgen cannot evaluate (casts). */
 static const gfp_t sealfs_const_GFP_HIGHUSER = GFP_HIGHUSER;
@@ -61,8 +56,7 @@ static const fmode_t sealfs_const_FMODE_LSEEK = FMODE_LSEEK;
 static const fmode_t sealfs_const_FMODE_PREAD = FMODE_PREAD;
 static const fmode_t sealfs_const_FMODE_PWRITE = FMODE_PWRITE;
 static const loff_t sealfs_const_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
-static const fgf_t sealfs_const_FGP_LOCK = FGP_LOCK;
-static const fgf_t sealfs_const_FGP_CREAT = FGP_CREAT;
-static const fgf_t sealfs_const_FGP_WRITE = FGP_WRITE;
+static const xa_mark_t sealfs_const_PAGECACHE_TAG_TOWRITE = PAGECACHE_TAG_TOWRITE;
+static const unsigned long sealfs_const_SB_KERNMOUNT = SB_KERNMOUNT;
 
 #endif

@@ -4,14 +4,16 @@
 //! and directory entries.
 //!
 //! Each inode of a [`FileSystem`] `T` lives in an [`InodeWithData`]: the C
-//! inode plus a `T::InodeData`, in one allocation made by `alloc_inode` and
-//! freed by `free_inode` (Wedson Almeida Filho's `INodeWithData<T>`), so
-//! the data is found from the inode with `container_of!`.
+//! inode plus a `T::InodeData` and, for a regular file, the shmem file that
+//! holds its data, in one allocation made by `alloc_inode` and freed by
+//! `free_inode` (Wedson Almeida Filho's `INodeWithData<T>`), so they are
+//! found from the inode with `container_of!`.
 
 use super::{
     bindings,
     folio::Mapping,
-    fs::{FileSystem, SuperBlock},
+    fs::{AnonUser, FileSystem, SuperBlock},
+    shmem::BackingFile,
 };
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
@@ -21,8 +23,17 @@ use kernel::{
 };
 
 /// The allocation behind every inode of filesystem `T`.
+///
+/// # Invariants
+///
+/// `backing` and `anon_user` are written only by [`Inode::new`], before
+/// the inode is visible to anyone, and taken only by `evict_inode`, when
+/// nothing uses the inode any more; in between they are only read.
 #[repr(C)]
 pub(crate) struct InodeWithData<T: FileSystem> {
+    pub(crate) backing: Option<BackingFile>,
+    /// The anonymous mount's hold of an inode on it (see `AnonMount`).
+    pub(crate) anon_user: Option<AnonUser<T>>,
     pub(crate) data: T::InodeData,
     pub(crate) inode: bindings::inode,
 }
@@ -60,8 +71,9 @@ unsafe impl<T: FileSystem> AlwaysRefCounted for Inode<T> {
 
 /// What kind of inode [`Inode::new`] makes.
 pub(crate) enum InodeKind {
-    /// A regular file, page-cache backed, with `T`'s file operations.
-    Regular,
+    /// A regular file whose data is in this shmem file, with `T`'s file
+    /// operations.
+    Regular(BackingFile),
     /// A directory, with `T`'s directory operations.
     Directory,
     /// A symbolic link stored in the page cache.
@@ -90,12 +102,14 @@ impl<T: FileSystem> Inode<T> {
 
     /// Makes a new inode of `kind` on `sb`, owned by the caller's fsuid
     /// and fsgid (with `dir`'s setgid rules when given), with permission
-    /// bits `mode`, and this filesystem's operations.
+    /// bits `mode`, and this filesystem's operations.  An inode of the
+    /// anonymous mount keeps `anon_user` until it is evicted.
     pub(crate) fn new(
         sb: &SuperBlock<T>,
         dir: Option<&Inode<T>>,
         kind: InodeKind,
         mode: u16,
+        anon_user: Option<AnonUser<T>>,
     ) -> Result<ARef<Self>> {
         // SAFETY: `sb` is valid (type invariant of `SuperBlock`).
         let inode = unsafe { bindings::new_inode(sb.as_ptr()) };
@@ -103,7 +117,7 @@ impl<T: FileSystem> Inode<T> {
             return Err(ENOMEM);
         }
         let file_type = match kind {
-            InodeKind::Regular => bindings::S_IFREG,
+            InodeKind::Regular(_) => bindings::S_IFREG,
             InodeKind::Directory => bindings::S_IFDIR,
             InodeKind::Symlink => bindings::S_IFLNK,
             InodeKind::Special(_) => 0,
@@ -111,7 +125,8 @@ impl<T: FileSystem> Inode<T> {
         let dir_ptr = dir.map_or(core::ptr::null(), |d| d.as_ptr().cast_const());
         // SAFETY: `inode` is new and only we reference it; the tables are
         // `'static`; `new_inode` made it on our superblock, so it is in an
-        // `InodeWithData<T>` (`alloc_inode`).
+        // `InodeWithData<T>` (`alloc_inode`), whose `backing` nobody else
+        // can see yet (its type invariant).
         unsafe {
             (*inode).i_ino = bindings::get_next_ino() as _;
             bindings::inode_init_owner(
@@ -121,23 +136,16 @@ impl<T: FileSystem> Inode<T> {
                 file_type | mode,
             );
             bindings::simple_inode_init_ts(inode);
-            let mapping = (*inode).i_mapping;
-            (*mapping).a_ops = &super::ops::Tables::<T>::ADDRESS_SPACE;
-            // Nothing backs these pages: keep them off reclaim's lists, as
-            // ramfs does.
-            bindings::sealfs_helper_mapping_set_gfp_mask(
-                mapping,
-                bindings::sealfs_const_GFP_HIGHUSER,
-            );
-            bindings::sealfs_helper_mapping_set_unevictable(mapping);
+            let with_data = container_of!(inode, InodeWithData<T>, inode).cast_mut();
+            (*with_data).anon_user = anon_user;
             match kind {
-                InodeKind::Regular => {
-                    // As shmem: large folios on faults, and writes in
-                    // chunks of the largest folio size, which is also the
-                    // granularity of the F_SEAL_GROW check of a write.
-                    bindings::sealfs_helper_mapping_set_large_folios(mapping);
+                InodeKind::Regular(backing) => {
+                    // The inode's own mapping stays empty: its pages are
+                    // the backing file's.
                     (*inode).i_op = &super::ops::Tables::<T>::FILE_INODE;
                     (*inode).__bindgen_anon_3.i_fop = &super::ops::Tables::<T>::FILE;
+                    (*(*inode).i_mapping).a_ops = &raw const bindings::empty_aops;
+                    (*with_data).backing = Some(backing);
                 }
                 InodeKind::Directory => {
                     (*inode).i_op = &super::ops::Tables::<T>::DIR_INODE;
@@ -146,6 +154,15 @@ impl<T: FileSystem> Inode<T> {
                     bindings::inc_nlink(inode);
                 }
                 InodeKind::Symlink => {
+                    // The target is stored in the inode's page cache, as
+                    // ramfs does, off reclaim's lists.
+                    let mapping = (*inode).i_mapping;
+                    (*mapping).a_ops = &raw const bindings::ram_aops;
+                    bindings::sealfs_helper_mapping_set_gfp_mask(
+                        mapping,
+                        bindings::sealfs_const_GFP_HIGHUSER,
+                    );
+                    bindings::sealfs_helper_mapping_set_unevictable(mapping);
                     (*inode).i_op = &raw const bindings::page_symlink_inode_operations;
                     bindings::inode_nohighmem(inode);
                 }
@@ -157,6 +174,20 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: `new_inode` gave us the one reference, which the `ARef`
         // now owns; the inode is of `T` (see above).
         Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(inode.cast())) })
+    }
+
+    /// The shmem file that holds a regular file's data; `None` for other
+    /// inodes.
+    pub(crate) fn backing(&self) -> Option<&BackingFile> {
+        let ptr = self.0.get();
+        // SAFETY: the inode sits in an `InodeWithData<T>` (type invariant);
+        // `backing` does not change while the inode is referenced, as our
+        // borrow shows it is (invariant of `InodeWithData`).
+        unsafe {
+            (*container_of!(ptr, InodeWithData<T>, inode))
+                .backing
+                .as_ref()
+        }
     }
 
     /// The per-inode data.
@@ -186,12 +217,6 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: the inode is valid; a racy read of a `u16` is what the
         // VFS itself does (it is changed with a single store).
         unsafe { core::ptr::read_volatile(&raw const (*self.0.get()).i_mode) }
-    }
-
-    /// The file size (`i_size_read`).
-    pub(crate) fn size(&self) -> i64 {
-        // SAFETY: the inode is valid (type invariant).
-        unsafe { bindings::sealfs_helper_i_size_read(self.0.get()) }
     }
 
     /// Gives the inode to `uid` and `gid` (a mount's `uid=`/`gid=` for
@@ -265,26 +290,17 @@ impl<T: FileSystem> Inode<T> {
 pub(crate) struct InodeGuard<'a, T: FileSystem>(&'a Inode<T>);
 
 impl<T: FileSystem> InodeGuard<'_, T> {
-    /// Sets the size (`i_size_write`, which needs `i_rwsem`) without
-    /// touching the page cache: for growing by fallocate.
-    pub(crate) fn set_size(&self, size: i64) {
-        // SAFETY: `i_rwsem` is held (type invariant).
-        unsafe { bindings::sealfs_helper_i_size_write(self.0.as_ptr(), size) };
-    }
-
-    /// `inode_newsize_ok`: may the file become `size` bytes long (the
-    /// `RLIMIT_FSIZE` and `s_maxbytes` checks)?
-    pub(crate) fn newsize_ok(&self, size: i64) -> Result {
-        // SAFETY: the inode is valid.
-        kernel::error::to_result(unsafe { bindings::inode_newsize_ok(self.0.as_ptr(), size) })
-    }
-
-    /// Drops the page cache between bytes `start` and `end` (inclusive),
-    /// unmapping it from every process and zeroing partial pages at the
-    /// edges (`truncate_pagecache_range`).
-    pub(crate) fn punch_page_cache(&self, start: i64, end: i64) {
-        // SAFETY: `i_rwsem` is held (type invariant), as truncation needs.
-        unsafe { bindings::truncate_pagecache_range(self.0.as_ptr(), start, end) };
+    /// Takes the size and the modification times of `backing`, after a
+    /// write, `fallocate` or truncate of it.
+    pub(crate) fn sync_with(&self, backing: &BackingFile) {
+        let (mtime, ctime) = backing.times();
+        // SAFETY: `i_rwsem` is held (type invariant), as `i_size_write`
+        // and the time setters need.
+        unsafe {
+            bindings::sealfs_helper_i_size_write(self.0.as_ptr(), backing.size());
+            bindings::sealfs_helper_inode_set_mtime_to_ts(self.0.as_ptr(), mtime);
+            bindings::sealfs_helper_inode_set_ctime_to_ts(self.0.as_ptr(), ctime);
+        }
     }
 }
 
@@ -341,6 +357,20 @@ impl Dentry {
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
         // SAFETY: `repr(transparent)`, and valid for `'a` by the caller.
         unsafe { &*ptr.cast() }
+    }
+
+    /// The entry's name (without a NUL), stable while it is being created.
+    pub(crate) fn name(&self) -> &[u8] {
+        // SAFETY: the dentry is valid and locked in its parent (type
+        // invariant), so its name cannot change; `d_name.len` bytes of it
+        // are valid at `d_name.name`.
+        unsafe {
+            let name = &(*self.0.get()).d_name;
+            core::slice::from_raw_parts(
+                name.name,
+                name.__bindgen_anon_1.__bindgen_anon_1.len as usize,
+            )
+        }
     }
 
     /// Attaches `inode` to the entry and pins the entry in the dcache, as

@@ -13,18 +13,34 @@ use super::{bindings, file::File};
 use core::marker::PhantomData;
 use kernel::{
     error::{from_result, to_result},
-    ffi::{c_long, c_uint, c_ulong},
+    ffi::{c_int, c_long, c_uint, c_ulong, c_void},
     init::pin_init_from_closure,
     prelude::*,
-    types::Opaque,
+    types::{ForeignOwnable, Opaque},
 };
 
 /// What a misc device does with its files.
 #[vtable]
 pub(crate) trait MiscDevice: Sized {
+    /// What each open file of the device owns (`private_data`).
+    type Ptr: ForeignOwnable + Send + Sync;
+
+    /// An open of the device: makes what the file will own.
+    fn open(file: &File) -> Result<Self::Ptr>;
+
+    /// The last close of a file of the device.
+    fn release(device: Self::Ptr, _file: &File) {
+        drop(device);
+    }
+
     /// Handles `ioctl(2)` on an open file of the device.  `arg` is the raw
     /// argument: a user pointer or a value, as `cmd` says.
-    fn ioctl(_file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+    fn ioctl(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        _cmd: u32,
+        _arg: usize,
+    ) -> Result<isize> {
         Err(ENOTTY)
     }
 }
@@ -69,6 +85,8 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
     ) -> impl PinInit<Self, Error> {
         let fops = bindings::file_operations {
             owner: module.as_ptr(),
+            open: Some(open::<T>),
+            release: Some(release::<T>),
             unlocked_ioctl: if T::HAS_IOCTL { Some(ioctl::<T>) } else { None },
             compat_ioctl: if T::HAS_IOCTL {
                 super::file::COMPAT_IOCTL
@@ -120,7 +138,46 @@ unsafe extern "C" fn ioctl<T: MiscDevice>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
+    // SAFETY: `private_data` holds what `open::<T>` made, until `release`,
+    // which cannot run during a call on the file.
+    let device = unsafe { T::Ptr::borrow((*file).private_data) };
     // SAFETY: the VFS holds a reference to `file` across this call.
     let file = unsafe { File::from_raw(file) };
-    from_result(|| T::ioctl(file, cmd, arg).map(|ret| ret as c_long))
+    from_result(|| T::ioctl(device, file, cmd, arg).map(|ret| ret as c_long))
+}
+
+/// `open` of the device's files.
+///
+/// # Safety
+///
+/// Called by `misc_open` with a new file of the device.
+unsafe extern "C" fn open<T: MiscDevice>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: the file is new and held by the VFS for the call.
+        let device = T::open(unsafe { File::from_raw(file) })?;
+        // SAFETY: the file is ours to set up; `release` takes it back.
+        unsafe { (*file).private_data = device.into_foreign() as *mut c_void };
+        Ok(0)
+    })
+}
+
+/// `release` of the device's files.
+///
+/// # Safety
+///
+/// Called by the VFS, once, on the last close of a file that `open::<T>`
+/// set up.
+unsafe extern "C" fn release<T: MiscDevice>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
+    // SAFETY: `private_data` came from `into_foreign` in `open`, and this
+    // is its only release; no other call on the file can run now.
+    let device = unsafe { T::Ptr::from_foreign((*file).private_data) };
+    // SAFETY: the VFS holds the file for the call.
+    T::release(device, unsafe { File::from_raw(file) });
+    0
 }

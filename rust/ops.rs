@@ -1,30 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The operation tables of a [`FileSystem`]: superblock, inode, file,
-//! address-space and VM operations.
+//! The operation tables of a [`FileSystem`]: superblock, inode and file
+//! operations.
 //!
 //! Each table is a `const` with only the hooks we implement; each hook is
-//! either the kernel's generic function (the page cache does the work, as
-//! for ramfs) or a thin `extern "C"` function here that turns the raw
-//! pointers into the safe wrappers and calls the filesystem.
+//! either the kernel's generic function or a thin `extern "C"` function
+//! here that turns the raw pointers into the safe wrappers and calls the
+//! filesystem or the file's backing file.
 //!
-//! The VM operations matter for sealing: they are our own, with `fault`
-//! and `map_pages` from the page cache and no `page_mkwrite`, like
-//! `shmem_vm_ops`.  With `page_mkwrite` (as in `generic_file_vm_ops`) 6.12
-//! would consider a shared mapping to need dirty tracking and refuse
-//! `FOLL_LONGTERM` write pins (io_uring fixed buffers) on it.
+//! A regular file keeps no pages: its own mapping is empty (`empty_aops`),
+//! and the data operations go to its shmem backing file
+//! ([`super::shmem::BackingFile`]), which checks the seals itself.  Only
+//! `mmap` asks the filesystem first (the seal checks), then moves the VMA
+//! to the backing file, whose `vm_ops` are shmem's.
+//!
+//! Lock order: the sealfs inode's `i_rwsem`, then the backing inode's
+//! (shmem takes it in `write_iter`, `fallocate` and `setattr`).
 
 use super::{
     bindings,
     file::{File, VmaNew},
     fs::{cstr, FileSystem, StatFs, SuperBlock},
     inode::{Dentry, Inode, InodeWithData, SetAttr},
+    shmem::BackingFile,
 };
 use core::{marker::PhantomData, mem::MaybeUninit};
 use kernel::{
     container_of,
     error::from_result,
-    ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void},
+    ffi::{c_char, c_int, c_long, c_uint, c_ulong},
     prelude::*,
     types::Opaque,
 };
@@ -55,13 +59,13 @@ impl<T: FileSystem> Tables<T> {
     pub(crate) const FILE: bindings::file_operations = bindings::file_operations {
         // SAFETY: only the address of the module is taken.
         owner: unsafe { __this_module.get() },
-        read_iter: Some(read_iter),
-        // `generic_file_write_iter` takes i_rwsem around the write, and
-        // `write_begin` below asks the filesystem before each folio.
-        write_iter: Some(bindings::generic_file_write_iter),
-        splice_read: Some(bindings::filemap_splice_read),
+        read_iter: Some(read_iter::<T>),
+        write_iter: Some(write_iter::<T>),
+        splice_read: Some(splice_read::<T>),
+        // Feeds `write_iter`, which the backing file checks.
         splice_write: Some(bindings::iter_file_splice_write),
         mmap: Some(mmap::<T>),
+        get_unmapped_area: Some(get_unmapped_area::<T>),
         llseek: Some(llseek::<T>),
         fallocate: Some(fallocate::<T>),
         fsync: Some(bindings::noop_fsync),
@@ -73,7 +77,7 @@ impl<T: FileSystem> Tables<T> {
 
     pub(crate) const FILE_INODE: bindings::inode_operations = bindings::inode_operations {
         setattr: Some(setattr::<T>),
-        getattr: Some(bindings::simple_getattr),
+        getattr: Some(getattr::<T>),
         // SAFETY: all-zero is a valid table: `None` means "not provided".
         ..unsafe { core::mem::zeroed() }
     };
@@ -93,27 +97,6 @@ impl<T: FileSystem> Tables<T> {
         // SAFETY: all-zero is a valid table: `None` means "not provided".
         ..unsafe { core::mem::zeroed() }
     };
-
-    pub(crate) const ADDRESS_SPACE: bindings::address_space_operations =
-        bindings::address_space_operations {
-            read_folio: Some(read_folio::<T>),
-            write_begin: Some(write_begin::<T>),
-            write_end: Some(write_end),
-            // Marks the folio dirty without accounting: no writeback, but
-            // a dirty folio is never dropped by reclaim or drop_caches.
-            dirty_folio: Some(bindings::noop_dirty_folio),
-            // SAFETY: all-zero is a valid table: `None` means "not
-            // provided".
-            ..unsafe { core::mem::zeroed() }
-        };
-
-    pub(crate) const VM: bindings::vm_operations_struct = bindings::vm_operations_struct {
-        fault: Some(bindings::filemap_fault),
-        map_pages: Some(bindings::filemap_map_pages),
-        // SAFETY: all-zero is a valid table: `None` means "not provided",
-        // and there must be no `page_mkwrite` (see the file comment).
-        ..unsafe { core::mem::zeroed() }
-    };
 }
 
 /// # Safety
@@ -131,6 +114,8 @@ unsafe extern "C" fn alloc_inode<T: FileSystem>(
     // `data` and let `inode_init_once` initialise the inode, as a slab
     // constructor would; `free_inode` frees it.
     unsafe {
+        (&raw mut (*ptr).backing).write(None);
+        (&raw mut (*ptr).anon_user).write(None);
         (&raw mut (*ptr).data).write(T::InodeData::default());
         bindings::inode_init_once(&raw mut (*ptr).inode);
         &raw mut (*ptr).inode
@@ -146,6 +131,8 @@ unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::inode) {
     // `KBox` by `alloc_inode`; this is its only release.
     unsafe {
         let ptr = container_of!(inode, InodeWithData<T>, inode).cast_mut();
+        core::ptr::drop_in_place(&raw mut (*ptr).backing);
+        core::ptr::drop_in_place(&raw mut (*ptr).anon_user);
         core::ptr::drop_in_place(&raw mut (*ptr).data);
         drop(KBox::from_raw(ptr.cast::<MaybeUninit<InodeWithData<T>>>()));
     }
@@ -155,12 +142,19 @@ unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::inode) {
 ///
 /// Called by the VFS with an inode of `T` being evicted.
 unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
-    // SAFETY: `inode` is being evicted; its pages go first, as for every
-    // filesystem (`truncate_inode_pages_final`), then `clear_inode`.
+    // SAFETY: `inode` is being evicted: nothing else uses it, so no borrow
+    // of its backing file is alive.  Its own pages (a symlink's) go first,
+    // as for every filesystem; the backing file's with its last reference
+    // (a mapping may still hold it).
     unsafe {
         bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
+        let data = container_of!(inode, InodeWithData<T>, inode).cast_mut();
+        drop((*data).backing.take());
         T::evict_inode(Inode::from_raw(inode));
         bindings::clear_inode(inode);
+        // Last: this may drop the anonymous mount's reference (see
+        // `AnonMount`); the file being closed still holds its own.
+        drop((*data).anon_user.take());
     }
 }
 
@@ -223,6 +217,103 @@ fn file_inode<T: FileSystem>(file: &File) -> &Inode<T> {
     }
 }
 
+/// The backing file of an open regular file of `T`.
+fn backing<T: FileSystem>(file: &File) -> Result<&BackingFile> {
+    file_inode::<T>(file).backing().ok_or(EINVAL)
+}
+
+/// `read_iter`: from the backing file.  No lock: as for shmem, a read
+/// racing a write or truncate sees some of either.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid `kiocb` of an open regular file of `T`
+/// and a destination iterator.
+unsafe extern "C" fn read_iter<T: FileSystem>(
+    iocb: *mut bindings::kiocb,
+    to: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: the VFS holds the file for the call.
+    let file = unsafe { File::from_raw((*iocb).ki_filp) };
+    match backing::<T>(file) {
+        // SAFETY: `iocb` and `to` are valid for the call.
+        Ok(backing) => unsafe { backing.read_iter(iocb, to) },
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// `write_iter`: to the backing file, whose `write_begin` refuses what
+/// the seals forbid, under the sealfs inode's `i_rwsem` (which
+/// `add_seals` takes too); then the sealfs inode takes the new size and
+/// times.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid `kiocb` of an open regular file of `T`
+/// and a source iterator.
+unsafe extern "C" fn write_iter<T: FileSystem>(
+    iocb: *mut bindings::kiocb,
+    from: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: the VFS holds the file for the call.
+    let file = unsafe { File::from_raw((*iocb).ki_filp) };
+    let inode = file_inode::<T>(file);
+    let Some(backing) = inode.backing() else {
+        return EINVAL.to_errno() as isize;
+    };
+    let guard = inode.lock();
+    // SAFETY: `iocb` and `from` are valid for the call.
+    let ret = unsafe { backing.write_iter(iocb, from) };
+    guard.sync_with(backing);
+    ret
+}
+
+/// `splice_read`: from the backing file.
+///
+/// # Safety
+///
+/// Called by the VFS with an open regular file of `T` and valid `ppos`
+/// and `pipe`.
+unsafe extern "C" fn splice_read<T: FileSystem>(
+    file: *mut bindings::file,
+    ppos: *mut bindings::loff_t,
+    pipe: *mut bindings::pipe_inode_info,
+    len: usize,
+    flags: c_uint,
+) -> isize {
+    // SAFETY: the VFS holds the file for the call.
+    let file = unsafe { File::from_raw(file) };
+    match backing::<T>(file) {
+        // SAFETY: `ppos` and `pipe` are valid for the call.
+        Ok(backing) => unsafe { backing.splice_read(ppos, pipe, len, flags) },
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// `get_unmapped_area`: where shmem would map the backing file, aligned
+/// for huge pages.
+///
+/// # Safety
+///
+/// Called by `mmap` with an open regular file of `T`.
+unsafe extern "C" fn get_unmapped_area<T: FileSystem>(
+    file: *mut bindings::file,
+    addr: c_ulong,
+    len: c_ulong,
+    pgoff: c_ulong,
+    flags: c_ulong,
+) -> c_ulong {
+    // SAFETY: the VFS holds the file for the call.
+    let file = unsafe { File::from_raw(file) };
+    match backing::<T>(file) {
+        Ok(backing) => backing.get_unmapped_area(addr, len, pgoff, flags),
+        Err(e) => e.to_errno() as c_ulong,
+    }
+}
+
+/// `lseek(2)`: `SEEK_DATA` and `SEEK_HOLE` as shmem finds them, the rest
+/// against the backing file's size; the position is the sealfs file's.
+///
 /// # Safety
 ///
 /// Called by the VFS with an open regular file of `T`.
@@ -233,12 +324,22 @@ unsafe extern "C" fn llseek<T: FileSystem>(
 ) -> bindings::loff_t {
     // SAFETY: the VFS holds `file` for the call.
     let file = unsafe { File::from_raw(file) };
-    match T::llseek(file, file_inode::<T>(file), offset, whence) {
+    let result = backing::<T>(file).and_then(|backing| match whence as u32 {
+        bindings::SEEK_DATA | bindings::SEEK_HOLE => {
+            let pos = backing.seek_hole_data(offset, whence)?;
+            file.set_pos(pos)
+        }
+        _ => file.generic_llseek(offset, whence, backing.size()),
+    });
+    match result {
         Ok(pos) => pos,
         Err(e) => e.to_errno().into(),
     }
 }
 
+/// `fallocate(2)`: shmem's on the backing file (mode, seals and all),
+/// then the sealfs inode takes the new size.
+///
 /// # Safety
 ///
 /// Called by the VFS (`vfs_fallocate`) with an open regular file of `T`.
@@ -251,9 +352,45 @@ unsafe extern "C" fn fallocate<T: FileSystem>(
     from_result(|| {
         // SAFETY: the VFS holds `file` for the call.
         let file = unsafe { File::from_raw(file) };
-        T::fallocate(file, file_inode::<T>(file), mode, offset, len)?;
+        let inode = file_inode::<T>(file);
+        let backing = inode.backing().ok_or(EINVAL)?;
+        let guard = inode.lock();
+        let result = backing.fallocate(mode, offset, len);
+        guard.sync_with(backing);
+        result?;
         Ok(0)
     })
+}
+
+/// `getattr` of a regular file: the size and blocks are the backing
+/// file's, the rest the sealfs inode's.
+///
+/// # Safety
+///
+/// Called by the VFS with a path to an inode of `T` and a `kstat` to fill.
+unsafe extern "C" fn getattr<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    query_flags: c_uint,
+) -> c_int {
+    // SAFETY: all valid for the call.
+    let ret = unsafe { bindings::simple_getattr(idmap, path, stat, request_mask, query_flags) };
+    if ret != 0 {
+        return ret;
+    }
+    // SAFETY: the path's dentry is positive, with an inode of `T`, held
+    // by the path for the call.
+    let inode = unsafe { Inode::<T>::from_raw((*(*path).dentry).d_inode) };
+    if let Some(backing) = inode.backing() {
+        // SAFETY: `stat` is valid for the call.
+        unsafe {
+            (*stat).size = backing.size();
+            (*stat).blocks = backing.blocks();
+        }
+    }
+    0
 }
 
 /// # Safety
@@ -289,20 +426,15 @@ unsafe extern "C" fn setattr<T: FileSystem>(
         // SAFETY: `attr` is valid.
         let change = unsafe { SetAttr::from_raw(attr) };
         T::setattr(inode, &change)?;
-        if let Some(size) = change.size {
-            let old = inode.size();
-            if size < old {
-                // SAFETY: `i_rwsem` is held (function safety requirement);
-                // this sets `i_size` and drops the page cache beyond it,
-                // unmapping it first.
-                unsafe { bindings::truncate_setsize(inode.as_ptr(), size) };
-                T::folios_removed(inode);
-            } else if size > old {
-                // Growing keeps what `fallocate(FALLOC_FL_KEEP_SIZE)`
-                // allocated past the old end, as tmpfs does.
-                // SAFETY: `i_rwsem` is held, as `i_size_write` needs.
-                unsafe { bindings::sealfs_helper_i_size_write(inode.as_ptr(), size) };
-            }
+        if let (Some(size), Some(backing)) = (change.size, inode.backing()) {
+            // shmem checks the size seals, unmaps and frees what is cut
+            // off, or keeps what `fallocate(FALLOC_FL_KEEP_SIZE)` put past
+            // the old end.
+            let result = backing.lock().truncate(size);
+            // SAFETY: the VFS holds the inode's `i_rwsem` (function safety
+            // requirement), as `i_size_write` needs.
+            unsafe { bindings::sealfs_helper_i_size_write(inode.as_ptr(), backing.size()) };
+            result?;
         }
         // SAFETY: as for `setattr_prepare`.
         unsafe {
@@ -388,216 +520,5 @@ unsafe extern "C" fn symlink<T: FileSystem>(
     unsafe {
         let target = cstr(target);
         in_dir::<T>(dir, dentry, |dir, dentry| T::symlink(dir, dentry, target))
-    }
-}
-
-/// `read_iter`: copies from the page cache, and zeroes for holes, as
-/// shmem's `shmem_file_read_iter`: reading a hole must not allocate pages
-/// (`generic_file_read_iter` would fill the cache through `read_folio`).
-/// No lock is taken: as for shmem, a read racing a write or truncate sees
-/// some of either, page by page.
-///
-/// # Safety
-///
-/// Called by the VFS with a valid `kiocb` of an open regular file of ours
-/// and a destination iterator.
-unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
-    let page_size = kernel::page::PAGE_SIZE;
-    // SAFETY: the VFS holds the file, and so its inode and mapping, for the
-    // call; `iocb` and `to` are valid and ours for the call.
-    unsafe {
-        let file = (*iocb).ki_filp;
-        let inode = bindings::sealfs_helper_file_inode(file);
-        let mapping = (*inode).i_mapping;
-        let mut total: usize = 0;
-        while bindings::sealfs_helper_iov_iter_count(to) > 0 {
-            let pos = (*iocb).ki_pos;
-            let size = bindings::sealfs_helper_i_size_read(inode);
-            if pos < 0 || pos >= size {
-                break;
-            }
-            let index = (pos as usize) / page_size;
-            let offset = (pos as usize) % page_size;
-            let len = (page_size - offset).min((size - pos) as usize);
-            // A lookup only: no lock, no creation.
-            let folio = bindings::__filemap_get_folio(mapping, index as _, 0, 0);
-            let present = !bindings::IS_ERR(folio.cast());
-            let copied = if present && bindings::sealfs_helper_folio_test_uptodate(folio) {
-                let page = bindings::sealfs_helper_folio_file_page(folio, index as _);
-                bindings::copy_page_to_iter(page, offset, len, to)
-            } else {
-                bindings::iov_iter_zero(len, to)
-            };
-            if present {
-                bindings::sealfs_helper_folio_put(folio);
-            }
-            (*iocb).ki_pos += copied as i64;
-            total += copied;
-            if copied < len {
-                if total == 0 {
-                    return EFAULT.to_errno() as isize;
-                }
-                break;
-            }
-            bindings::sealfs_helper_cond_resched();
-        }
-        bindings::sealfs_helper_file_accessed(file);
-        total as isize
-    }
-}
-
-/// `read_folio`: a new folio of the page cache (a hole being read or
-/// faulted in) becomes zeroes.  As ramfs's `simple_read_folio`, plus the
-/// filesystem's accounting.
-///
-/// # Safety
-///
-/// Called by the page cache with a locked folio of a mapping of `T`.
-unsafe extern "C" fn read_folio<T: FileSystem>(
-    _file: *mut bindings::file,
-    folio: *mut bindings::folio,
-) -> c_int {
-    // SAFETY: the folio is locked in its mapping, whose host is our inode,
-    // referenced by the mapping's users for the call.
-    let inode =
-        unsafe { Inode::<T>::from_raw((*(*folio).__bindgen_anon_1.__bindgen_anon_1.mapping).host) };
-    // SAFETY: the folio is valid (locked by our caller); a dirty one was
-    // reserved, and charged, by `fallocate`.
-    let (pages, reserved) = unsafe {
-        (
-            bindings::sealfs_helper_folio_nr_pages(folio) as usize,
-            bindings::sealfs_helper_folio_test_dirty(folio),
-        )
-    };
-    let ret = if reserved {
-        Ok(())
-    } else {
-        T::charge_folio(inode, pages)
-    };
-    // SAFETY: the folio is locked and referenced by our caller; we must
-    // unlock it, as `read_folio` does in every case.
-    unsafe {
-        if ret.is_ok() {
-            bindings::sealfs_helper_folio_zero_range(
-                folio,
-                0,
-                bindings::sealfs_helper_folio_size(folio),
-            );
-            bindings::sealfs_helper_folio_mark_uptodate(folio);
-        }
-        bindings::folio_unlock(folio);
-    }
-    match ret {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// `write_begin`: asks the filesystem whether the write may change the
-/// page cache, then gets the folio as ramfs does (`simple_write_begin`).
-///
-/// # Safety
-///
-/// Called by `generic_perform_write` (with `i_rwsem` held) or
-/// `page_symlink` on a mapping of `T`, with valid out-pointers.
-unsafe extern "C" fn write_begin<T: FileSystem>(
-    file: *mut bindings::file,
-    mapping: *mut bindings::address_space,
-    pos: bindings::loff_t,
-    len: c_uint,
-    foliop: *mut *mut bindings::folio,
-    fsdata: *mut *mut c_void,
-) -> c_int {
-    // SAFETY: the mapping's host is our inode, held by the writer.
-    let inode = unsafe { Inode::<T>::from_raw((*mapping).host) };
-    if let Err(e) = T::may_write(inode, pos, len) {
-        return e.to_errno();
-    }
-    // SAFETY: the arguments are the caller's, passed on.
-    let ret = unsafe { bindings::simple_write_begin(file, mapping, pos, len, foliop, fsdata) };
-    if ret != 0 {
-        return ret;
-    }
-    // SAFETY: on success `*foliop` is a locked, referenced folio.
-    let folio = unsafe { *foliop };
-    // SAFETY: as above.
-    if !unsafe { bindings::sealfs_helper_folio_test_uptodate(folio) } {
-        // A new folio: charge it, and make all of it zeroes now, so that
-        // whatever part the copy does not fill reads back as zeroes.
-        // `simple_write_begin`'s own zeroing around `[pos, pos + len)`
-        // assumes the write fits in the folio; with large-folio chunks
-        // (`mapping_set_large_folios`) `len` may run past a small folio,
-        // and its zeroing then leaves the bytes before `pos` stale (the
-        // differential fuzzer showed it).  Zeroing it all costs the write
-        // path (see the benchmark); zeroing only the uncovered range,
-        // clamped to the folio, would not.
-        // SAFETY: the folio is valid.  A dirty one was reserved, and
-        // charged, by `fallocate`.
-        let (pages, reserved) = unsafe {
-            (
-                bindings::sealfs_helper_folio_nr_pages(folio) as usize,
-                bindings::sealfs_helper_folio_test_dirty(folio),
-            )
-        };
-        let charged = if reserved {
-            Ok(())
-        } else {
-            T::charge_folio(inode, pages)
-        };
-        if let Err(e) = charged {
-            // SAFETY: the lock and reference are ours to give back; the
-            // new folio leaves the cache, so that only charged folios
-            // stay in it (and count in `st_blocks`).
-            unsafe {
-                bindings::generic_error_remove_folio(mapping, folio);
-                bindings::folio_unlock(folio);
-                bindings::sealfs_helper_folio_put(folio);
-            }
-            return e.to_errno();
-        }
-        // SAFETY: the folio is locked and ours until `write_end`.
-        unsafe {
-            bindings::sealfs_helper_folio_zero_range(
-                folio,
-                0,
-                bindings::sealfs_helper_folio_size(folio),
-            );
-            bindings::sealfs_helper_folio_mark_uptodate(folio);
-        }
-    }
-    0
-}
-
-/// `write_end`: ramfs's (`simple_write_end`, reached through the exported
-/// `ram_aops`, as the function itself is static): zeroes what a short copy
-/// left of a new folio, marks it uptodate and dirty, updates `i_size`.
-///
-/// # Safety
-///
-/// Called by the page cache after a successful `write_begin`.
-unsafe extern "C" fn write_end(
-    file: *mut bindings::file,
-    mapping: *mut bindings::address_space,
-    pos: bindings::loff_t,
-    len: c_uint,
-    copied: c_uint,
-    folio: *mut bindings::folio,
-    fsdata: *mut c_void,
-) -> c_int {
-    // SAFETY: `ram_aops` is a constant table of the kernel.
-    match unsafe { bindings::ram_aops.write_end } {
-        // SAFETY: `write_begin` got the folio with `simple_write_begin`,
-        // which this pairs with; the arguments are the caller's.
-        Some(write_end) => unsafe { write_end(file, mapping, pos, len, copied, folio, fsdata) },
-        None => {
-            // Not reachable (ramfs always has one); fail the write rather
-            // than leave the folio locked.
-            // SAFETY: the lock and reference are ours to give back.
-            unsafe {
-                bindings::folio_unlock(folio);
-                bindings::sealfs_helper_folio_put(folio);
-            }
-            EIO.to_errno()
-        }
     }
 }

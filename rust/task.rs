@@ -59,9 +59,3 @@ pub(crate) fn sleep_killable_ms(ms: u32) -> bool {
     // SAFETY: checks the current task's signals.
     unsafe { bindings::sealfs_helper_fatal_signal_pending() }
 }
-
-/// Whether the caller has a signal pending: long loops stop for it.
-pub(crate) fn signal_pending() -> bool {
-    // SAFETY: `current` is valid in process context.
-    unsafe { bindings::signal_pending(bindings::get_current()) != 0 }
-}

@@ -4,10 +4,15 @@
 
 use crate::ext::{
     file::File,
+    fs::AnonUser,
     miscdev::{MiscDevice, MiscDeviceOptions},
     user::SealfsCreate,
 };
-use crate::{memfd, THIS_MODULE};
+use crate::{
+    memfd,
+    superblock::{Sealfs, ANON_MOUNT},
+    THIS_MODULE,
+};
 use kernel::{c_str, ioctl::_IOW, prelude::*};
 
 /// `SEALFS_IOC_CREATE`.
@@ -23,9 +28,27 @@ pub(crate) const OPTIONS: MiscDeviceOptions = MiscDeviceOptions {
 /// The `/dev/sealfs` device.
 pub(crate) struct SealfsDevice;
 
+/// An open file of the device.  It keeps the internal mount of anonymous
+/// files (`superblock::ANON_MOUNT`) while it is open, so that a program
+/// making files in a loop does not mount and unmount for each.
+pub(crate) struct DeviceFile {
+    _anon_mount: AnonUser<Sealfs>,
+}
+
 #[vtable]
 impl MiscDevice for SealfsDevice {
-    fn ioctl(_file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    type Ptr = KBox<DeviceFile>;
+
+    fn open(_file: &File) -> Result<KBox<DeviceFile>> {
+        Ok(KBox::new(
+            DeviceFile {
+                _anon_mount: ANON_MOUNT.hold()?,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn ioctl(_device: &DeviceFile, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
             IOC_CREATE => memfd::create(arg, &THIS_MODULE),
             // The seal ioctls belong to sealfs files, not to the device.

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! sealfs inodes: the data each carries, and making new ones within the
-//! mount's `nr_inodes=` limit.
+//! mount's `nr_inodes=` limit, regular files with their backing file.
 
 use crate::ext::{
-    fs::SuperBlock,
+    fs::{AnonUser, SuperBlock},
     inode::{Inode, InodeKind},
+    shmem::BackingFile,
 };
 use crate::{seals::SealSet, superblock::Sealfs};
-use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{prelude::*, types::ARef};
 
 /// An inode of sealfs.
@@ -16,11 +16,9 @@ pub(crate) type SealfsInode = Inode<Sealfs>;
 
 /// What every sealfs inode carries beside the VFS inode.
 pub(crate) struct InodeData {
-    /// The file's seals (regular files; always empty for the rest).
+    /// The file's seals (regular files; always empty for the rest).  The
+    /// backing inode carries a copy, which shmem checks (`seals.rs`).
     pub(crate) seals: SealSet,
-    /// How many pages of the page cache are charged to the mount's
-    /// `size=` (see `superblock::SbInfo`).
-    pub(crate) charged_pages: AtomicUsize,
 }
 
 impl Default for InodeData {
@@ -29,7 +27,6 @@ impl Default for InodeData {
             // Files of a mount start with no seals (spec section 1);
             // anonymous files set theirs at creation.
             seals: SealSet::new(0),
-            charged_pages: AtomicUsize::new(0),
         }
     }
 }
@@ -42,45 +39,43 @@ pub(crate) fn new_inode(
     kind: InodeKind,
     mode: u16,
 ) -> Result<ARef<SealfsInode>> {
+    new_counted(sb, dir, kind, mode, None)
+}
+
+/// The prefix of a backing file's name: the mappings of a sealfs file
+/// show `/sealfs:NAME (deleted)` in `/proc/PID/maps`.
+pub(crate) const NAME_PREFIX: &[u8] = b"sealfs:";
+
+/// Makes a regular file on `sb` whose data is in a new shmem file of the
+/// superblock's tmpfs mount, named `backing_name` (`NAME_PREFIX` and the
+/// file's name).  An anonymous file comes with its `AnonUser`.
+pub(crate) fn new_regular(
+    sb: &SuperBlock<Sealfs>,
+    dir: Option<&SealfsInode>,
+    backing_name: &CStr,
+    mode: u16,
+    anon: Option<AnonUser<Sealfs>>,
+) -> Result<ARef<SealfsInode>> {
+    let backing = BackingFile::new(&sb.data().tmpfs, backing_name)?;
+    new_counted(sb, dir, InodeKind::Regular(backing), mode, anon)
+}
+
+/// `NAME_PREFIX` and `name`, NUL-terminated.
+pub(crate) fn backing_name(name: &[u8]) -> Result<KVec<u8>> {
+    let mut full = KVec::with_capacity(NAME_PREFIX.len() + name.len() + 1, GFP_KERNEL)?;
+    full.extend_from_slice(NAME_PREFIX, GFP_KERNEL)?;
+    full.extend_from_slice(name, GFP_KERNEL)?;
+    full.push(0, GFP_KERNEL)?;
+    Ok(full)
+}
+
+fn new_counted(
+    sb: &SuperBlock<Sealfs>,
+    dir: Option<&SealfsInode>,
+    kind: InodeKind,
+    mode: u16,
+    anon: Option<AnonUser<Sealfs>>,
+) -> Result<ARef<SealfsInode>> {
     sb.data().reserve_inode()?;
-    Inode::new(sb, dir, kind, mode).inspect_err(|_| sb.data().release_inode())
-}
-
-/// Charges `pages` new pages of `inode` to its mount: `ENOSPC` beyond
-/// `size=`.
-pub(crate) fn charge_pages(inode: &SealfsInode, pages: usize) -> Result {
-    let sb = inode.super_block().data();
-    // Pages dropped behind our back (a clean hole page dropped from the
-    // cache) are given back first.
-    uncharge_removed(inode);
-    sb.try_charge(pages)?;
-    inode
-        .data()
-        .charged_pages
-        .fetch_add(pages, Ordering::AcqRel);
-    Ok(())
-}
-
-/// Gives back the charge of pages no longer in the page cache.
-///
-/// As shmem's `shmem_recalc_inode`, the count of pages gone is derived from
-/// the page cache's own count rather than tracked page by page: a page is
-/// charged after it enters the cache, so the charged count can only exceed
-/// the cache's count by pages that left it.
-pub(crate) fn uncharge_removed(inode: &SealfsInode) {
-    let charged = &inode.data().charged_pages;
-    let mut old = charged.load(Ordering::Acquire);
-    loop {
-        let present = inode.mapping().nr_pages();
-        if old <= present {
-            return;
-        }
-        match charged.compare_exchange(old, present, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => {
-                inode.super_block().data().uncharge(old - present);
-                return;
-            }
-            Err(now) => old = now,
-        }
-    }
+    Inode::new(sb, dir, kind, mode, anon).inspect_err(|_| sb.data().release_inode())
 }

@@ -6,13 +6,12 @@
 
 use crate::ext::{
     file::{new_pseudo_file, FdReservation},
-    inode::InodeKind,
     task,
     user::{read_user_name, SealfsCreate},
 };
 use crate::{
     inode,
-    seals::{SEAL_EXEC, SEAL_SEAL},
+    seals::{self, SEAL_EXEC, SEAL_SEAL},
     superblock::ANON_MOUNT,
 };
 use kernel::{prelude::*, str::CStr};
@@ -38,9 +37,6 @@ const NOEXEC_SCOPE_NOEXEC_ENFORCED: u32 = 2;
 /// The longest name, as memfd's `MFD_NAME_MAX_LEN`: `NAME_MAX` less
 /// memfd's "memfd:" prefix, so a name valid for one is valid for the other.
 const NAME_MAX_LEN: usize = 255 - "memfd:".len();
-/// The prefix of the dentry name: `/proc/self/fd/N` shows
-/// `/sealfs:NAME (deleted)`.
-const NAME_PREFIX: &[u8] = b"sealfs:";
 
 /// Creates an anonymous file as `memfd_create(2)`, from the
 /// `struct sealfs_create` at user address `arg`; returns its descriptor.
@@ -55,24 +51,27 @@ pub(crate) fn create(arg: usize, module: &'static ThisModule) -> Result<isize> {
         return Err(EINVAL);
     }
     apply_noexec_sysctl(&mut flags)?;
-    let name = read_user_name(req.name, NAME_MAX_LEN, NAME_PREFIX)?;
+    // The dentry and the backing file have the same name, so that
+    // `/proc/PID/fd/N` and `/proc/PID/maps` both show `/sealfs:NAME (deleted)`.
+    let name = read_user_name(req.name, NAME_MAX_LEN, inode::NAME_PREFIX)?;
     let name = CStr::from_bytes_with_nul(&name).map_err(|_| EINVAL)?;
 
     let fd = FdReservation::new(flags & CLOEXEC != 0)?;
-    let sb = ANON_MOUNT.super_block()?;
-    let file_inode = inode::new_inode(sb, None, InodeKind::Regular, 0o777)?;
+    // The inode holds the anonymous mount until it is evicted.
+    let user = ANON_MOUNT.hold()?;
+    let mount = user.mount();
+    let file_inode = inode::new_regular(mount.super_block(), None, name, 0o777, Some(user))?;
     // An anonymous file has no name in any directory.
     file_inode.clear_nlink();
-    let seals = &file_inode.data().seals;
     if flags & NOEXEC_SEAL != 0 {
         file_inode.set_permissions(0o666);
-        seals.init(SEAL_EXEC);
+        seals::init(&file_inode, SEAL_EXEC)?;
     } else if flags & ALLOW_SEALING != 0 {
-        seals.init(0);
+        seals::init(&file_inode, 0)?;
     } else {
-        seals.init(SEAL_SEAL);
+        seals::init(&file_inode, SEAL_SEAL)?;
     }
-    let file = new_pseudo_file(&ANON_MOUNT, file_inode, name, module)?;
+    let file = new_pseudo_file(&mount, file_inode, name, module)?;
     Ok(fd.install(file) as isize)
 }
 

@@ -1,10 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`, with
-//! tmpfs's syntax (`k`, `m`, `g` suffixes; octal mode).
+//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`,
+//! `huge=`, with tmpfs's syntax (`k`, `m`, `g` suffixes; octal mode).
+//! `size=` and `huge=` are handed to the private tmpfs mount that holds the
+//! files' data, which enforces them.
 
 use crate::ext::task::{self, Kgid, Kuid};
-use kernel::prelude::*;
+use kernel::{fmt, prelude::*, str::CString};
+
+/// When the backing files may use transparent huge pages: tmpfs's
+/// `huge=`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Huge {
+    /// Never.
+    Never,
+    /// Whenever a huge page fits the file's range.
+    Always,
+    /// Only within the file's size: the default, as i915's gemfs.
+    WithinSize,
+    /// Only where `madvise(MADV_HUGEPAGE)` asks.
+    Advise,
+}
+
+impl Huge {
+    fn parse(value: &[u8]) -> Result<Self> {
+        Ok(match value {
+            b"never" => Self::Never,
+            b"always" => Self::Always,
+            b"within_size" => Self::WithinSize,
+            b"advise" => Self::Advise,
+            _ => return Err(EINVAL),
+        })
+    }
+
+    /// The value as tmpfs spells it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::Always => "always",
+            Self::WithinSize => "within_size",
+            Self::Advise => "advise",
+        }
+    }
+}
 
 /// The options of one mount.
 pub(crate) struct MountOptions {
@@ -18,6 +56,8 @@ pub(crate) struct MountOptions {
     pub(crate) uid: Option<Kuid>,
     /// Group of the root directory (`None`: the mounter's).
     pub(crate) gid: Option<Kgid>,
+    /// Transparent huge pages for the files' data.
+    pub(crate) huge: Huge,
 }
 
 impl Default for MountOptions {
@@ -29,6 +69,7 @@ impl Default for MountOptions {
             mode: 0o1777,
             uid: None,
             gid: None,
+            huge: Huge::WithinSize,
         }
     }
 }
@@ -46,9 +87,19 @@ impl MountOptions {
             }
             b"uid" => self.uid = Some(task::kuid_of(parse_id(value)?)?),
             b"gid" => self.gid = Some(task::kgid_of(parse_id(value)?)?),
+            b"huge" => self.huge = Huge::parse(value)?,
             _ => return Err(EINVAL),
         }
         Ok(())
+    }
+
+    /// The options of the private tmpfs mount: the size limit, rounded up
+    /// to whole pages by tmpfs as by a tmpfs mount, and the huge pages.
+    pub(crate) fn tmpfs_options(&self) -> Result<CString> {
+        match self.size {
+            Some(size) => CString::try_from_fmt(fmt!("size={},huge={}", size, self.huge.as_str())),
+            None => CString::try_from_fmt(fmt!("huge={}", self.huge.as_str())),
+        }
     }
 }
 

@@ -20,7 +20,7 @@ mod seals;
 mod superblock;
 
 use ext::{
-    fs::{InternalMountGuard, Registration},
+    fs::{AnonMountGuard, Registration},
     miscdev::MiscDeviceRegistration,
 };
 use kernel::prelude::*;
@@ -34,27 +34,29 @@ module! {
 }
 
 /// The module's registrations, undone in declaration order on unload:
-/// first the device, so no new anonymous file can be created, then the
-/// internal mount of anonymous files (none is left: each holds a module
-/// reference), then the filesystem type.
+/// first the filesystem type, so no new mount can be made, then the
+/// device, so no new anonymous file can be made, then the storage of the
+/// internal mount of anonymous files (which is not mounted: each user
+/// holds a module reference).
 struct SealfsModule {
-    _device: Pin<KBox<MiscDeviceRegistration<device::SealfsDevice>>>,
-    _anon_mount: InternalMountGuard<superblock::Sealfs>,
     _fs_type: Registration<superblock::Sealfs>,
+    _device: Pin<KBox<MiscDeviceRegistration<device::SealfsDevice>>>,
+    _anon_mount: AnonMountGuard<superblock::Sealfs>,
 }
 
 impl kernel::Module for SealfsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let fs_type = Registration::register(&superblock::SEALFS_TYPE, module)?;
-        let anon_mount = superblock::ANON_MOUNT.mount()?;
+        let anon_mount = superblock::ANON_MOUNT.init(module)?;
         let device = KBox::pin_init(
             MiscDeviceRegistration::register(device::OPTIONS, module),
             GFP_KERNEL,
         )?;
+        // Last: from here on the filesystem can be mounted.
+        let fs_type = Registration::register(&superblock::SEALFS_TYPE, module)?;
         Ok(Self {
+            _fs_type: fs_type,
             _device: device,
             _anon_mount: anon_mount,
-            _fs_type: fs_type,
         })
     }
 }

@@ -7,27 +7,71 @@
 //! to the open file, so reopening `/proc/self/fd/N` gains nothing.  Seals
 //! are only ever added (memfd's rules, `mm/memfd.c`, spec section 3).
 //!
-//! Lock order (as `mm/filemap.c`'s table): inode `i_rwsem` -> `mmap_lock`
-//! -> mapping `i_mmap_rwsem` -> `i_pages` lock.
+//! # Two inodes, one set of seals
 //!
-//! - The seal set is written only under `i_rwsem` (`add_seals`), and every
-//!   path that changes the file's bytes or size through the VFS checks it
-//!   under the same lock: `write_iter` (via `write_begin`), `setattr`
-//!   (truncate), `fallocate`.  So once `add_seals` returns, no write,
-//!   truncate or hole punch that started before it is still in flight.
-//! - `f_op->mmap` runs under `mmap_lock`, so it must not take `i_rwsem`:
-//!   it reads the set locklessly.  A mapping that races with
-//!   `F_SEAL_WRITE` is caught by the `i_mmap_writable` counter instead:
-//!   in 6.12.y, `mmap_region()` counts a new shared mapping with
-//!   `VM_MAYWRITE` (`mapping_map_writable`, which fails while denied)
-//!   *before* `f_op->mmap`, and keeps that count until the mapping is
-//!   linked.  `add_seals` denies writable mappings while it works
-//!   (`mapping_deny_writable`, which fails while any is counted).  Either
-//!   the seal sees the mapping and fails with `EBUSY`, or the mapping's
-//!   `f_op->mmap` sees the seal (see `add_seals` for the ordering).
-//! - Pages pinned before the seal (GUP: O_DIRECT, io_uring fixed buffers,
-//!   vmsplice) could still be written through the pin: `wait_for_pins`
-//!   waits for them, or the seal fails.
+//! A regular sealfs file's data is in its backing file, a shmem file
+//! (`rust/shmem.rs`).  The sealfs inode has the names, the mode and the
+//! seal set; the backing inode has the pages, the mappings (every VMA of
+//! the file has the backing file as its `vm_file`) and a copy of the seal
+//! set in `SHMEM_I(inode)->seals`, always with `F_SEAL_SEAL` added.  shmem
+//! checks that copy on every path that reaches the backing file: writes
+//! (`shmem_write_begin`), `fallocate` (also `madvise(MADV_REMOVE)`, through
+//! a VMA), truncation (`shmem_setattr`) and new mappings of the backing
+//! inode (`memfd_check_seals_mmap` in `do_mmap`, for `/proc/PID/map_files`).
+//! So sealfs checks only what shmem cannot see: the mode of the sealfs
+//! inode (`F_SEAL_EXEC`) and mappings of the sealfs file (`check_mmap`).
+//!
+//! Lock order (as `mm/filemap.c`'s table): sealfs inode `i_rwsem` ->
+//! backing inode `i_rwsem` -> `mmap_lock` -> backing mapping
+//! `i_mmap_rwsem` -> `i_pages` lock.
+//!
+//! # Why no byte changes once `add_seals(F_SEAL_WRITE)` has returned
+//!
+//! 1. Writes through a file (`write`, `pwrite`, splice, `copy_file_range`,
+//!    io_uring, also of a `map_files` reopen of the backing file) end in
+//!    shmem's `write_begin`, which reads the seals under the backing
+//!    inode's `i_rwsem`; `fallocate` and truncation check them under it
+//!    too.  `add_seals` writes the copy under that lock, so a write that
+//!    started before the seal has finished when it returns, and every
+//!    later one sees the seal.
+//! 2. Writable shared mappings that exist are counted in the backing
+//!    mapping's `i_mmap_writable` (`__vma_link_file`, also for each
+//!    `fork`).  `add_seals` denies writable mappings there
+//!    (`mapping_deny_writable`), which fails with `EBUSY` if any is
+//!    counted, and keeps the denial for good, as memfd does: a later
+//!    `mmap` of the backing inode (`map_files`) fails in `mmap_region`'s
+//!    `mapping_map_writable` unless `memfd_check_seals_mmap` already
+//!    cleared its `VM_MAYWRITE`.
+//! 3. Mappings of the sealfs file in flight: `mmap_region()` counts a new
+//!    shared mapping with `VM_MAYWRITE` in the *sealfs* file's mapping
+//!    (`mapping_map_writable(file->f_mapping)`) before `f_op->mmap`, and
+//!    drops that count only after the VMA is linked (to the backing
+//!    mapping, where it is then counted).  `add_seals` denies writable
+//!    mappings of the sealfs mapping first, which fails with `EBUSY` while
+//!    such an `mmap` is in flight, and lifts that denial once the seal is
+//!    set: a denial kept there would make `mapping_map_writable` refuse a
+//!    read-only shared mapping of an `O_RDWR` descriptor before
+//!    `check_mmap` could clear its `VM_MAYWRITE` (memfd clears it earlier,
+//!    in `do_mmap`, which a module cannot reach; spec section 8).  An
+//!    `mmap` that comes later sees the seal in `check_mmap`: the seal is
+//!    stored before the fence that precedes the lift, and
+//!    `mapping_map_writable` (a full barrier, which succeeds only after
+//!    the lift) comes before `f_op->mmap`.  It then refuses `VM_WRITE`
+//!    (`EPERM`) or clears `VM_MAYWRITE`, so the VMA is not counted in the
+//!    backing mapping, whose denial (2) it would otherwise break.  A new
+//!    sealfs mapping never merges into an existing VMA before
+//!    `f_op->mmap`: the VMA's file is the backing file, the new one's the
+//!    sealfs file (spec section 8's merge case).
+//! 4. Pages pinned before the seal (GUP: O_DIRECT, io_uring fixed
+//!    buffers, vmsplice) could still be written through the pin:
+//!    `wait_for_pins` waits for them, or the seal fails.  No new pin for
+//!    writing can appear meanwhile: no writable shared mapping exists (2,
+//!    3), and the backing inode's `i_rwsem` holds off `write`.
+//!
+//! `F_SEAL_FUTURE_WRITE` needs no denial: writable mappings made before it
+//! keep working (as memfd), and new ones see it in `check_mmap` (sealfs
+//! file) or `memfd_check_seals_mmap` (backing file), as `add_seals` stores
+//! it before returning.
 
 use crate::ext::{
     file::{File, VmaNew},
@@ -36,10 +80,7 @@ use crate::ext::{
     task,
 };
 use crate::inode::SealfsInode;
-use core::{
-    ops::ControlFlow,
-    sync::atomic::{fence, AtomicU32, Ordering},
-};
+use core::sync::atomic::{fence, AtomicU32, Ordering};
 use kernel::prelude::*;
 
 /// Prevents adding more seals.
@@ -63,8 +104,9 @@ const ALL_SEALS: u32 =
 /// # Invariants
 ///
 /// Bits are only ever added, and only by [`add_seals`] with the inode's
-/// `i_rwsem` held (or to a new inode nobody else sees yet).  Readers that
-/// do not hold `i_rwsem` (`mmap`) may see a set that is about to grow.
+/// and its backing inode's `i_rwsem` held (or by [`init`], to a new inode
+/// nobody else sees yet).  Readers that do not hold them (`mmap`) may see
+/// a set that is about to grow.
 pub(crate) struct SealSet(AtomicU32);
 
 impl SealSet {
@@ -78,11 +120,6 @@ impl SealSet {
         self.0.load(Ordering::Acquire)
     }
 
-    /// Replaces the seals of a new inode, before anyone else can see it.
-    pub(crate) fn init(&self, seals: u32) {
-        self.0.store(seals, Ordering::Release);
-    }
-
     /// Whether any write seal is set: no new way to write may open.
     pub(crate) fn is_write_sealed(&self) -> bool {
         self.get() & (SEAL_WRITE | SEAL_FUTURE_WRITE) != 0
@@ -93,8 +130,18 @@ impl SealSet {
     }
 }
 
+/// Gives a new regular file, not yet visible to anyone, its first seals,
+/// on both inodes.
+pub(crate) fn init(inode: &SealfsInode, seals: u32) -> Result {
+    let backing = inode.backing().ok_or(EINVAL)?;
+    inode.data().seals.0.store(seals, Ordering::Release);
+    backing.lock().set_seals(seals);
+    Ok(())
+}
+
 /// `SEALFS_IOC_ADD_SEALS`: adds `seals` to the file's inode, in memfd's
-/// exact order of checks (spec section 3), all of them or none.
+/// exact order of checks (spec section 3), all of them or none.  See the
+/// file comment for why the result holds.
 pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Result {
     // 1. Sealing is writing: a read-only descriptor (also a read-only
     //    reopen of /proc/self/fd/N) may not.
@@ -106,7 +153,9 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
     if seals & !ALL_SEALS != 0 {
         return Err(EINVAL);
     }
+    let backing = inode.backing().ok_or(EINVAL)?;
     let guard = inode.lock();
+    let backing_guard = backing.lock();
     let set = &guard.data().seals;
     let current = set.get();
     // 3. F_SEAL_SEAL freezes the set, even against an empty mask.
@@ -121,33 +170,29 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
     }
     // 5. A new write seal: no writable shared mapping may exist or appear,
     //    and no pinned page may be written after we return.
-    let mapping = guard.mapping();
+    let own = guard.mapping();
+    let pages = backing.mapping();
     let new_write_seal = seals & SEAL_WRITE != 0 && current & SEAL_WRITE == 0;
     if new_write_seal {
-        mapping.deny_writable()?;
-        if let Err(e) = wait_for_pins(mapping) {
-            mapping.allow_writable();
+        own.deny_writable()?;
+        if let Err(e) = pages.deny_writable() {
+            own.allow_writable();
+            return Err(e);
+        }
+        if let Err(e) = wait_for_pins(pages) {
+            pages.allow_writable();
+            own.allow_writable();
             return Err(e);
         }
     }
-    // 6. All together.
+    // 6. All together, on both inodes.
     set.add(seals);
+    backing_guard.set_seals(set.get());
     if new_write_seal {
-        // Unlike memfd, lift the denial now that the seal is set.  memfd
-        // keeps it, because 6.12.y checks memfd seals in `do_mmap()`,
-        // before `mmap_region()` counts a shared mapping with
-        // `VM_MAYWRITE` as writable.  A module's check runs later, in
-        // `f_op->mmap`, so a kept denial would make `mapping_map_writable()`
-        // refuse every read-only shared mapping of an `O_RDWR` descriptor
-        // before `check_mmap` could clear its `VM_MAYWRITE`.  Without the
-        // denial, every new mapping passes `check_mmap`, which sees the
-        // seal: the fence orders the seal before the counter, and
-        // `mapping_map_writable()`, a full barrier, comes before
-        // `f_op->mmap`.  A mapping that saw no seal was counted before its
-        // `f_op->mmap` and stays counted until it is linked, so the
-        // denial above failed with `EBUSY` for it.
+        // Point 3 of the file comment: the seal before the lift.  The
+        // backing mapping stays denied (point 2).
         fence(Ordering::SeqCst);
-        mapping.allow_writable();
+        own.allow_writable();
     }
     Ok(())
 }
@@ -159,52 +204,41 @@ const LAST_SCAN: u32 = 4;
 
 /// Waits until no folio of `mapping` has references beyond the page cache
 /// and the page tables mapping it; `EBUSY` if some still have after the
-/// last round.
+/// last round.  memfd's `memfd_wait_for_pins`: one walk marks the pinned
+/// folios, later rounds look only at those.
 ///
 /// A reference beyond those is a GUP pin (O_DIRECT, io_uring fixed
 /// buffers), a `get_user_pages` or pipe reference (vmsplice, splice), or a
 /// per-CPU LRU batch, which round 0 drains.  The holder could write the
-/// page after the seal, so the seal must wait for it to go.  No new pin
-/// for writing can appear meanwhile: the caller holds `i_rwsem` (no
-/// `write`), and writable shared mappings are denied.
+/// page after the seal, so the seal must wait for it to go.  The caller
+/// holds the backing inode's `i_rwsem`, which serialises the marks.
 fn wait_for_pins(mapping: &Mapping) -> Result {
     // As memfd: the folios the caller just wrote sit in its CPU's LRU-add
     // batch; draining it locally is cheap and saves a round.
     lru_add_drain();
-    if !has_pinned_folio(mapping) {
+    if !mapping.mark_pinned() {
         return Ok(());
     }
     for scan in 0..=LAST_SCAN {
-        let killed = if scan == 0 {
+        let last = if scan == 0 {
             // The cheap cause first: references held by LRU batches.
-            lru_add_drain_all()?;
+            if let Err(e) = lru_add_drain_all() {
+                mapping.recheck_pinned(true);
+                return Err(e);
+            }
             false
         } else {
-            task::sleep_killable_ms(5 << scan)
+            // Killed: this is the last look.
+            task::sleep_killable_ms(5 << scan) || scan == LAST_SCAN
         };
-        if !has_pinned_folio(mapping) {
+        if !mapping.recheck_pinned(last) {
             return Ok(());
         }
-        // Killed: this was the last look.
-        if killed {
+        if last {
             break;
         }
     }
     Err(EBUSY)
-}
-
-/// Whether any folio of `mapping` has an extra reference.
-fn has_pinned_folio(mapping: &Mapping) -> bool {
-    let mut pinned = false;
-    mapping.scan_folios(0, |folio| {
-        // The scan holds one reference itself.
-        if folio.extra_refs(1) != 0 {
-            pinned = true;
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    pinned
 }
 
 /// `f_op->mmap`'s part: a write-sealed file may not get a new writable
@@ -219,52 +253,14 @@ pub(crate) fn check_mmap(seals: &SealSet, vma: &VmaNew) -> Result {
     vma.try_clear_maywrite().map_err(|_| EPERM)
 }
 
-/// `write_begin`'s part: may a buffered write of `len` bytes at `pos`
-/// change the file of `size` bytes?  As shmem's `shmem_write_begin`, the
-/// check is per chunk of the write, so a write across EOF under
-/// `F_SEAL_GROW` stops at the first chunk that would grow the file.
-pub(crate) fn check_write(seals: &SealSet, pos: i64, len: u32, size: i64) -> Result {
-    let seals = seals.get();
-    if seals & (SEAL_WRITE | SEAL_FUTURE_WRITE) != 0 {
-        return Err(EPERM);
-    }
-    if seals & SEAL_GROW != 0 && pos.saturating_add(i64::from(len)) > size {
-        return Err(EPERM);
-    }
-    Ok(())
-}
-
-/// `setattr`'s part, as shmem's `shmem_setattr`: the size may not move
-/// against `SHRINK`/`GROW`, nor the x bits change against `EXEC`.  Called
-/// with `i_rwsem` held.
-pub(crate) fn check_setattr(seals: &SealSet, mode: u16, size: i64, attr: &SetAttr) -> Result {
-    let seals = seals.get();
+/// `setattr`'s part: the x bits may not change against `EXEC` (as
+/// `shmem_setattr`).  The size seals are the backing file's to check, as
+/// it is the backing file that is truncated.  Called with `i_rwsem` held.
+pub(crate) fn check_setattr(seals: &SealSet, mode: u16, attr: &SetAttr) -> Result {
     if let Some(new_mode) = attr.mode {
-        if seals & SEAL_EXEC != 0 && (mode ^ new_mode) & 0o111 != 0 {
+        if seals.get() & SEAL_EXEC != 0 && (mode ^ new_mode) & 0o111 != 0 {
             return Err(EPERM);
         }
-    }
-    if let Some(new_size) = attr.size {
-        if (new_size < size && seals & SEAL_SHRINK != 0)
-            || (new_size > size && seals & SEAL_GROW != 0)
-        {
-            return Err(EPERM);
-        }
-    }
-    Ok(())
-}
-
-/// `fallocate`'s part, as shmem's `shmem_fallocate`: punching a hole
-/// writes (zeroes), and allocating past EOF grows, even with
-/// `FALLOC_FL_KEEP_SIZE`.  Called with `i_rwsem` held.
-pub(crate) fn check_fallocate(seals: &SealSet, punch: bool, end: i64, size: i64) -> Result {
-    let seals = seals.get();
-    if punch {
-        if seals & (SEAL_WRITE | SEAL_FUTURE_WRITE) != 0 {
-            return Err(EPERM);
-        }
-    } else if seals & SEAL_GROW != 0 && end > size {
-        return Err(EPERM);
     }
     Ok(())
 }

@@ -9,10 +9,18 @@
  * --only runs the cases whose id starts with PREFIX (e.g. "seal_", "fault_")
  * and the memcpy reference, e.g. to profile one of them.
  *
- * Every case runs REPS times, each time first on a memfd, then on a sealfs
- * file (interleaved, so that a change of the host's load during the run
- * weighs on both alike), and records every sample, the median and the
- * range.  The cases:
+ * Every case runs REPS times on four kinds of file, in turn within each run
+ * (interleaved, so that a change of the host's load during the run weighs
+ * on all alike), and records every sample, the median and the range:
+ *
+ *   memfd          memfd_create(2), shmem_enabled as booted ("never")
+ *   sealfs_never   a file of a sealfs mount with huge=never, unlinked: the
+ *                  same 4 KiB pages as memfd, so the same shmem code
+ *   memfd_always   memfd_create(2) with shmem_enabled=always (set for its
+ *                  turn only): memfd's best configuration
+ *   sealfs         SEALFS_IOC_CREATE, its default huge=within_size
+ *
+ * The cases:
  *
  *   seq_write_4k, seq_read_4k, seq_write_1m, seq_read_1m
  *       write(2) a new file of SIZE bytes in 4 KiB or 1 MiB calls, then
@@ -51,6 +59,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -70,10 +79,19 @@
 #define MFD_ALLOW_SEALING	0x0002U
 #endif
 
-enum kind { MEMFD, SEALFS, NKINDS };
-static const char *const kind_names[NKINDS] = { "memfd", "sealfs" };
+enum kind { MEMFD, SEALFS_NEVER, MEMFD_ALWAYS, SEALFS, NKINDS };
+static const char *const kind_names[NKINDS] = {
+	"memfd", "sealfs_never", "memfd_always", "sealfs",
+};
 
 static int sealfs_dev = -1;
+/* The sealfs mount with huge=never, and the counter of its file names. */
+static char never_dir[] = "/tmp/sealfs-bench-XXXXXX";
+static unsigned long never_files;
+
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+/* memfd's huge-page policy as booted, put back after memfd_always. */
+static char booted_thp[32];
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -98,18 +116,57 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static int is_memfd(enum kind k)
+{
+	return k == MEMFD || k == MEMFD_ALWAYS;
+}
+
+static void set_shmem_enabled(const char *mode)
+{
+	int fd = open(SHMEM_ENABLED, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, mode, strlen(mode)) != (ssize_t)strlen(mode) || close(fd))
+		die("set %s to %s", SHMEM_ENABLED, mode);
+}
+
+/* Sets up the system for a turn of @k: memfd_always's huge-page policy. */
+static void turn_start(enum kind k)
+{
+	if (k == MEMFD_ALWAYS)
+		set_shmem_enabled("always");
+}
+
+static void turn_end(enum kind k)
+{
+	if (k == MEMFD_ALWAYS)
+		set_shmem_enabled(booted_thp);
+}
+
 static int create(enum kind k, const char *name)
 {
 	struct sealfs_create arg = {
 		.name = (uintptr_t)name,
 		.flags = SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING,
 	};
+	char path[128];
 	int fd;
 
-	if (k == MEMFD)
+	switch (k) {
+	case MEMFD:
+	case MEMFD_ALWAYS:
 		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	else
+		break;
+	case SEALFS_NEVER:
+		/* Unlinked at once, as an anonymous file has no name. */
+		snprintf(path, sizeof(path), "%s/%s-%lu", never_dir, name, never_files++);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 && unlink(path))
+			die("unlink %s", path);
+		break;
+	default:
 		fd = ioctl(sealfs_dev, SEALFS_IOC_CREATE, &arg);
+		break;
+	}
 	if (fd < 0)
 		die("%s: create", kind_names[k]);
 	return fd;
@@ -117,14 +174,14 @@ static int create(enum kind k, const char *name)
 
 static int add_seals(enum kind k, int fd, unsigned int seals)
 {
-	if (k == MEMFD)
+	if (is_memfd(k))
 		return fcntl(fd, F_ADD_SEALS, seals);
 	return ioctl(fd, SEALFS_IOC_ADD_SEALS, seals);
 }
 
 static int get_seals(enum kind k, int fd)
 {
-	if (k == MEMFD)
+	if (is_memfd(k))
 		return fcntl(fd, F_GET_SEALS);
 	return ioctl(fd, SEALFS_IOC_GET_SEALS);
 }
@@ -269,9 +326,11 @@ static void bench_seq(size_t size, size_t chunk, int reps, const char *wid, cons
 
 	for (int i = 0; i < reps; i++) {
 		for (int k = 0; k < NKINDS; k++) {
-			int fd = create(k, "bench-seq");
+			int fd;
 			double t0, t1, t2;
 
+			turn_start(k);
+			fd = create(k, "bench-seq");
 			t0 = now();
 			write_all(k, fd, size, chunk);
 			t1 = now();
@@ -285,6 +344,7 @@ static void bench_seq(size_t size, size_t chunk, int reps, const char *wid, cons
 				die("%s: read back wrong data", kind_names[k]);
 			}
 			xclose(fd);
+			turn_end(k);
 			add_sample(&w->s[k], size / (t1 - t0) / GiB, 0);
 			add_sample(&r->s[k], size / (t2 - t1) / GiB, 0);
 		}
@@ -323,6 +383,7 @@ static void bench_faults(size_t size, int reps)
 	w->extra_name = r->extra_name = rc->extra_name = "page_faults";
 	for (int i = 0; i < reps; i++) {
 		for (int k = 0; k < NKINDS; k++) {
+			turn_start(k);
 			for (int pass = 0; pass < 2; pass++) {
 				int fd = create(k, "bench-fault");
 				int write = pass == 0;
@@ -363,6 +424,7 @@ static void bench_faults(size_t size, int reps)
 					die("munmap");
 				xclose(fd);
 			}
+			turn_end(k);
 		}
 	}
 	print_case(w);
@@ -380,8 +442,10 @@ static void bench_create(int nops, int reps)
 
 	for (int i = 0; i < reps; i++) {
 		for (int k = 0; k < NKINDS; k++) {
-			double t0 = now(), t1;
+			double t0, t1;
 
+			turn_start(k);
+			t0 = now();
 			for (int j = 0; j < nops; j++) {
 				int fd = create(k, "bench-create");
 
@@ -392,6 +456,7 @@ static void bench_create(int nops, int reps)
 				xclose(fd);
 			}
 			t1 = now();
+			turn_end(k);
 			add_sample(&c->s[k], nops / (t1 - t0), 0);
 		}
 	}
@@ -404,10 +469,12 @@ static void bench_seal(size_t size, int reps, const char *id, const char *title)
 
 	for (int i = 0; i < reps; i++) {
 		for (int k = 0; k < NKINDS; k++) {
-			int fd = create(k, "bench-seal");
 			size_t chunk = size < MiB ? size : MiB;
 			double t0, t1;
+			int fd;
 
+			turn_start(k);
+			fd = create(k, "bench-seal");
 			write_all(k, fd, size, chunk);
 			t0 = now();
 			if (add_seals(k, fd, SEALFS_SEAL_WRITE))
@@ -421,6 +488,7 @@ static void bench_seal(size_t size, int reps, const char *id, const char *title)
 				die("%s: a write after F_SEAL_WRITE did not fail with EPERM",
 				    kind_names[k]);
 			xclose(fd);
+			turn_end(k);
 			add_sample(&c->s[k], (t1 - t0) * 1e6, 0);
 		}
 	}
@@ -449,8 +517,8 @@ static void bench_memcpy(size_t size, int reps)
 			errno = EIO;
 			die("memcpy");
 		}
-		add_sample(&c->s[MEMFD], size / (t1 - t0) / GiB, 0);
-		add_sample(&c->s[SEALFS], size / (t1 - t0) / GiB, 0);
+		for (int k = 0; k < NKINDS; k++)
+			add_sample(&c->s[k], size / (t1 - t0) / GiB, 0);
 	}
 	munmap(src, size);
 	munmap(dst, size);
@@ -542,8 +610,10 @@ static void write_json(const char *path, const char *mode, const char *accel,
 			}
 			fprintf(f, "},\n");
 		}
-		fprintf(f, "      \"ratio\": %.4f\n    }%s\n", med[SEALFS] / med[MEMFD],
-			i + 1 < ncases ? "," : "");
+		fprintf(f, "      \"ratio\": %.4f,\n      \"ratio_never\": %.4f,\n"
+			   "      \"ratio_always\": %.4f\n    }%s\n",
+			med[SEALFS] / med[MEMFD], med[SEALFS_NEVER] / med[MEMFD],
+			med[SEALFS] / med[MEMFD_ALWAYS], i + 1 < ncases ? "," : "");
 	}
 	fprintf(f, "  ]\n}\n");
 	if (fclose(f))
@@ -625,6 +695,19 @@ int main(int argc, char **argv)
 	sealfs_dev = open("/dev/sealfs", O_RDWR | O_CLOEXEC);
 	if (sealfs_dev < 0)
 		die("open /dev/sealfs (is sealfs.ko loaded?)");
+	if (!mkdtemp(never_dir) || mount("none", never_dir, "sealfs", 0, "huge=never"))
+		die("mount sealfs -o huge=never");
+	{
+		char line[128] = "", *open_b, *close_b;
+		FILE *thp = fopen(SHMEM_ENABLED, "re");
+
+		if (!thp || !fgets(line, sizeof(line), thp) || !(open_b = strchr(line, '[')) ||
+		    !(close_b = strchr(open_b, ']')))
+			die("read %s", SHMEM_ENABLED);
+		fclose(thp);
+		*close_b = 0;
+		snprintf(booted_thp, sizeof(booted_thp), "%s", open_b + 1);
+	}
 	iobuf = aligned_alloc(PAGE, MiB);
 	if (!iobuf)
 		die("malloc");
@@ -655,6 +738,8 @@ int main(int argc, char **argv)
 	bench_memcpy(big, reps);
 
 	write_json(json, quick ? "quick" : "full", accel, host, reps, now() - t0);
+	umount(never_dir);
+	rmdir(never_dir);
 	printf("sealfs-bench: %d cases in %.1f s, results in %s\n", ncases, now() - t0, json);
 	return 0;
 }

@@ -38,6 +38,10 @@
  * (the sealfs ioctl takes 64 bits, fcntl 32); O_DIRECT is never used;
  * SEEK_DATA/SEEK_HOLE are not compared once the size is within 2 MiB of
  * 2^63, where memfd's answer overflows.
+ * Both sides must use the same page sizes, as SEEK_DATA/SEEK_HOLE answer
+ * per folio: the memfd side runs with shmem_enabled=within_size, the
+ * huge-page policy of sealfs's anonymous files (huge=within_size of the
+ * internal mount), and the old setting is put back after each group.
  * Both sides share one address space, so mprotect and madvise stay within
  * their mapping, and MAP_FIXED* is never used.
  */
@@ -1678,19 +1682,52 @@ static int run_seed(uint64_t seed, long *steps, long *episodes)
 	return 0;
 }
 
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/*
+ * Sets memfd's huge-page policy (shmem_enabled) to @want; returns the old
+ * one in @old (empty if there is none: no THP), or -1 on failure.
+ */
+static int set_memfd_huge(const char *want, char *old, size_t len)
+{
+	char buf[128], *open, *close;
+	FILE *f = fopen(SHMEM_ENABLED, "r+");
+
+	old[0] = 0;
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	if (!fgets(buf, sizeof(buf), f) || !(open = strchr(buf, '[')) ||
+	    !(close = strchr(open, ']')) || (size_t)(close - open) > len) {
+		fclose(f);
+		return -1;
+	}
+	*close = 0;
+	snprintf(old, len, "%s", open + 1);
+	rewind(f);
+	if (fputs(want, f) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
 static void run_group(struct __test_metadata *_metadata, int group)
 {
 	long steps = 0, episodes = 0;
 	int bad = 0, ran = 0;
 	double t0 = now(), t;
+	char old_huge[32], ignored[32];
 
 	if (group >= nseeds)
 		SKIP(return, "SEALFS_FUZZ_SEEDS gives this group no seed");
 	setup_buffers();
+	ASSERT_EQ(0, set_memfd_huge("within_size", old_huge, sizeof(old_huge)));
 	for (int i = group; i < nseeds; i += NGROUPS) {
 		bad += run_seed(seeds[i], &steps, &episodes);
 		ran++;
 	}
+	if (old_huge[0])
+		ASSERT_EQ(0, set_memfd_huge(old_huge, ignored, sizeof(ignored)));
 	t = now() - t0;
 	fprintf(stderr, "# group %d: %d seeds, %ld episodes, %ld operations, %d mismatching seeds, %.1f s, %.0f ops/s\n",
 		group, ran, episodes, steps, bad, t, t > 0 ? steps / t : 0.0);

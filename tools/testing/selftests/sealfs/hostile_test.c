@@ -1323,8 +1323,15 @@ TEST_F(ns, mount_data_malformed_overflowing_duplicated_unknown)
 		{ "size=1M,bogus=2", EINVAL_ALWAYS },
 		{ "SIZE=1M", EINVAL_ALWAYS },
 		{ "size\x01=1M", EINVAL_ALWAYS },
+		/* huge=, which sealfs hands to its private tmpfs mount. */
+		{ "huge=never", AS_TMPFS },
+		{ "huge=always", AS_TMPFS },
+		{ "huge=within_size", AS_TMPFS },
+		{ "huge=advise", AS_TMPFS },
+		{ "huge=bogus", EINVAL_ALWAYS },
+		{ "huge=", EINVAL_ALWAYS },
+		{ "huge", EINVAL_ALWAYS },
 		/* tmpfs options sealfs does not have. */
-		{ "huge=never", EINVAL_TMPFS_ACCEPTS },
 		{ "nr_blocks=100", EINVAL_TMPFS_ACCEPTS },
 		{ "inode64", EINVAL_TMPFS_ACCEPTS },
 		{ "noswap", EINVAL_TMPFS_ACCEPTS },

@@ -7,10 +7,11 @@
 # rmmod + insmod with files created, written, mapped, sealed and closed
 # between each, and a mount used every 4th (the first two cycles by the
 # rmmod and insmod programs, the rest by the same system calls from
-# lifecycle_test, as an exec costs ~150 ms under TCG); rmmod refused while an anonymous file, only a
-# mapping of one, an open /dev/sealfs, a mount, or an open file of a lazily
-# unmounted mount is alive, and the module unloading once it is gone; the
-# module still working after all that.  It leaves the module loaded: the VM
+# lifecycle_test, as an exec costs ~150 ms under TCG); rmmod refused while
+# an anonymous file, an open /dev/sealfs, a mount, or an open file of a
+# lazily unmounted mount is alive, and the module unloading once it is
+# gone; rmmod working while only a mapping is left (it is shmem's), which
+# keeps its bytes and its seal; the module still working after all that.  It leaves the module loaded: the VM
 # runner unloads it and reads kmemleak.  TAP output; status 0 if all passed.
 #
 # KO: the module to insmod (default: the repository's sealfs.ko, or $SEALFS_KO).
@@ -91,8 +92,33 @@ refused() {
 	ok "rmmod is refused while $what (refcnt $ref), and works once it is gone"
 }
 
+# not_held WHAT: rmmod must work while only WHAT (the holder) is alive,
+# and the holder must find what it holds intact afterwards (its status).
+not_held() {
+	local what=$1 ref holder_status
+	ref=$(refcnt)
+	if ! unload; then
+		not_ok "rmmod works while $what (refcnt $ref)"
+		stop_holder
+		return
+	fi
+	kill -TERM "$HOLDER_PID" 2>/dev/null
+	wait "$HOLDER_PID"
+	holder_status=$?
+	HOLDER_PID=
+	if ! load; then
+		not_ok "insmod after rmmod while $what"
+		return
+	fi
+	if [ "$holder_status" -ne 0 ]; then
+		not_ok "after rmmod while $what, it still works (holder status $holder_status)"
+		return
+	fi
+	ok "rmmod works while $what (refcnt $ref), which still works afterwards"
+}
+
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 
 if [ ! -x "$helper" ]; then
 	echo "Bail out! no $helper (make lifecycle_test)"
@@ -158,7 +184,7 @@ fi
 
 # 4
 if start_holder map; then
-	refused "only a shared mapping of a closed sealfs file is left" stop_holder
+	not_held "only a shared mapping of a closed, FUTURE_WRITE-sealed sealfs file is left"
 else
 	not_ok "holding a mapping of a sealfs file"
 	stop_holder
@@ -193,13 +219,21 @@ rmdir "$mnt"
 mnt=
 
 # 8
+if out=$("$helper" --race-unload "${SEALFS_RACE_ROUNDS:-16}" "$ko"); then
+	ok "rmmod races the last close and unmap of 64 MiB files: $out"
+else
+	not_ok "rmmod races the last close and unmap of 64 MiB files"
+	loaded || load
+fi
+
+# 9
 if "$helper" --cycle; then
 	ok "the module works after all that"
 else
 	not_ok "the module works after all that"
 fi
 
-# 9
+# 10
 if loaded || load; then
 	ok "sealfs is left loaded (refcnt $(refcnt)) for the runner to unload"
 else

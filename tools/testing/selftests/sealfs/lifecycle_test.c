@@ -10,7 +10,9 @@
  *    be used again; every step compared with tmpfs;
  *  - memory cgroups: the pages of a sealfs file (written, and faulted
  *    through a shared map) are charged to the writer's cgroup and given
- *    back when the file goes, as a memfd's; and, with SEALFS_MEMCG_OOM=1, a
+ *    back when the file goes, as a memfd's; with a zram swap device, a
+ *    file twice its cgroup's memory.max is swapped out and read back
+ *    intact, as a memfd; and, with SEALFS_MEMCG_OOM=1, a
  *    child under memory.max=16M that writes and faults far more sees
  *    ENOMEM/ENOSPC or is killed (SIGKILL), as with a memfd.
  *
@@ -23,6 +25,9 @@
  *                                 (with the mount every 4th time);
  *                                 no exec per cycle, which costs ~150 ms
  *                                 under TCG
+ *   lifecycle_test --race-unload N KO
+ *                                 N times: the last close and unmap of a
+ *                                 64 MiB file race rmmod; KO is loaded again
  *   lifecycle_test --hold WHAT    hold WHAT (fd, map, dev, mountfile DIR) alive,
  *                                 print "ready", wait for SIGTERM
  */
@@ -39,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
@@ -634,6 +640,159 @@ TEST(memcg_charges_sealfs_pages_keeps_them_under_reclaim_and_uncharges_them_as_m
 	EXPECT_EQ(0, cgroup_remove(&cg)) TH_LOG("rmdir %s: %s", cg.dir, strerror(errno));
 }
 
+/* ---- swap ---- */
+
+#define ZRAM		"/sys/block/zram0"
+#define SWAP_BYTES	(64 * MiB)
+#define SWAP_LIMIT	"32M"	/* memory.max: half the file */
+
+/*
+ * Makes /dev/zram0 a 256 MiB swap device: its disk size, a swap header
+ * (what mkswap writes: version 1, the last page, "SWAPSPACE2" at the end
+ * of the first page), swapon.  NULL, or the reason there is none.
+ */
+static const char *zram_swap_on(void)
+{
+	static char reason[128];
+	unsigned char header[PAGE] = { 0 };
+	uint32_t *info = (uint32_t *)(header + 1024);
+	int fd;
+
+	if (access(ZRAM, F_OK))
+		return "no zram device (CONFIG_ZRAM)";
+	if (write_file(ZRAM, "disksize", "256M"))
+		return "cannot size zram0";
+	info[0] = 1;				/* version */
+	info[1] = 256 * MiB / PAGE - 1;		/* last_page */
+	memcpy(header + PAGE - 10, "SWAPSPACE2", 10);
+	fd = open("/dev/zram0", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || pwrite(fd, header, PAGE, 0) != PAGE || fsync(fd)) {
+		snprintf(reason, sizeof(reason), "cannot write the swap header: %s", strerror(errno));
+		return reason;
+	}
+	close(fd);
+	if (swapon("/dev/zram0", 0)) {
+		snprintf(reason, sizeof(reason), "swapon: %s", strerror(errno));
+		return reason;
+	}
+	return NULL;
+}
+
+static void zram_swap_off(void)
+{
+	swapoff("/dev/zram0");
+	write_file(ZRAM, "reset", "1");
+}
+
+/* The byte at @at of the swap test's file: no two pages alike. */
+static unsigned char swap_byte(long at)
+{
+	return (unsigned char)(at * 7 + at / PAGE);
+}
+
+/* What a child in the cgroup saw. */
+struct swapped {
+	long swap_current;	/* memory.swap.current, at its highest */
+	long bad_off;		/* the first byte read back wrong, or -1 */
+	int err;
+};
+
+/* In the cgroup: writes SWAP_BYTES, then reads every byte back. */
+static void swap_child(const char *cgdir, enum kind k, int out)
+{
+	struct swapped s = { .bad_off = -1 };
+	unsigned char *buf = malloc(MiB);
+	long now;
+	int fd;
+
+	if (write_file(cgdir, "cgroup.procs", "0")) {
+		s.err = errno;
+		goto out;
+	}
+	fd = kind_file(k);
+	if (fd < 0) {
+		s.err = errno;
+		goto out;
+	}
+	for (long off = 0; off < SWAP_BYTES; off += MiB) {
+		for (long i = 0; i < MiB; i++)
+			buf[i] = swap_byte(off + i);
+		if (pwrite(fd, buf, MiB, off) != MiB) {
+			s.err = errno;
+			goto out;
+		}
+	}
+	s.swap_current = read_long(cgdir, "memory.swap.current");
+	for (long off = 0; off < SWAP_BYTES && s.bad_off < 0; off += MiB) {
+		if (pread(fd, buf, MiB, off) != MiB) {
+			s.err = errno;
+			goto out;
+		}
+		for (long i = 0; i < MiB; i++)
+			if (buf[i] != swap_byte(off + i)) {
+				s.bad_off = off + i;
+				break;
+			}
+	}
+	now = read_long(cgdir, "memory.swap.current");
+	if (now > s.swap_current)
+		s.swap_current = now;
+	close(fd);
+out:
+	if (write(out, &s, sizeof(s)) != sizeof(s))
+		_exit(2);
+	_exit(0);
+}
+
+/*
+ * A file twice its cgroup's memory.max, written and read back from inside
+ * the cgroup, with a zram swap device: the pages that do not fit go to
+ * swap and come back intact, on memfd and on sealfs alike.
+ */
+TEST(memcg_swaps_pages_out_and_back_as_memfd)
+{
+	struct swapped s[2];
+	struct cgroup cg;
+	const char *why;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	why = cgroup_make(&cg, "sealfs-swap");
+	if (why) {
+		cgroup_remove(&cg);
+		SKIP(return, "%s", why);
+	}
+	why = zram_swap_on();
+	if (why) {
+		zram_swap_off();
+		cgroup_remove(&cg);
+		SKIP(return, "%s", why);
+	}
+	ASSERT_EQ(0, write_file(cg.dir, "memory.max", SWAP_LIMIT));
+	for_each_kind(k) {
+		int pfd[2], status;
+		pid_t pid;
+
+		ASSERT_EQ(0, pipe(pfd));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			swap_child(cg.dir, k, pfd[1]);
+		close(pfd[1]);
+		ASSERT_EQ((ssize_t)sizeof(s[k]), read(pfd[0], &s[k], sizeof(s[k])));
+		close(pfd[0]);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, s[k].err) TH_LOG("%s: %s", kind_name(k), strerror(s[k].err));
+		TH_LOG("%s: %ld MiB written in a cgroup of %s, memory.swap.current up to %ld KiB",
+		       kind_name(k), SWAP_BYTES / MiB, SWAP_LIMIT, s[k].swap_current / KiB);
+		EXPECT_LT(0, s[k].swap_current) TH_LOG("%s: nothing was swapped", kind_name(k));
+		EXPECT_EQ(-1, s[k].bad_off) TH_LOG("%s: byte %ld read back wrong", kind_name(k),
+						   s[k].bad_off);
+	}
+	zram_swap_off();
+	EXPECT_EQ(0, cgroup_remove(&cg)) TH_LOG("rmdir %s: %s", cg.dir, strerror(errno));
+}
+
 /* ---- memory.max: ENOMEM, ENOSPC or the OOM killer ---- */
 
 #define OOM_LIMIT	"16M"
@@ -864,6 +1023,79 @@ static int load_cycles(int n, const char *ko)
 	return 0;
 }
 
+/*
+ * --race-unload N KO: N times, a 64 MiB anonymous file, written and
+ * mapped, whose last close and unmap (in a child) race rmmod
+ * (delete_module, retried) in the parent; the module is loaded again each
+ * time.  Nothing of the module may run once rmmod has passed: the last
+ * iput, evict_inode, free_inode (RCU) and kill_sb of the internal mounts
+ * must all come before (the VM runner reads the kernel log).  Prints how
+ * often rmmod was refused while the child closed.
+ */
+static int race_unload(int n, const char *ko)
+{
+	long refused = 0, before_exit = 0;
+	int kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	char *buf = malloc(MiB);
+
+	if (kofd < 0)
+		return fail(ko);
+	memset(buf, 'r', MiB);
+	for (int i = 1; i <= n; i++) {
+		int fd = kind_create(SEALFS, "race", SEALFS_CLOEXEC), status, gone = 0, reaped = 0;
+		char *map;
+		pid_t pid;
+
+		if (fd < 0)
+			return fail("create");
+		for (long off = 0; off < 64 * MiB; off += MiB)
+			if (pwrite(fd, buf, MiB, off) != MiB)
+				return fail("pwrite");
+		map = mmap(NULL, 64 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			return fail("mmap");
+		map[0] = 'm';
+		pid = fork();
+		if (pid < 0)
+			return fail("fork");
+		if (pid == 0) {
+			/* The last references: the parent has dropped its own. */
+			usleep(1000);
+			close(fd);
+			munmap(map, 64 * MiB);
+			_exit(0);
+		}
+		close(fd);
+		munmap(map, 64 * MiB);
+		for (int tries = 0; tries < 20000 && !gone; tries++) {
+			if (!syscall(__NR_delete_module, "sealfs", O_NONBLOCK)) {
+				gone = 1;
+				reaped = waitpid(pid, &status, WNOHANG) == pid;
+				before_exit += !reaped;
+			} else if (errno == EWOULDBLOCK || errno == EAGAIN) {
+				refused++;
+				usleep(100);
+			} else {
+				return fail("delete_module");
+			}
+		}
+		if ((!reaped && waitpid(pid, &status, 0) != pid) || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			return fail("the child");
+		if (!gone) {
+			fprintf(stderr, "lifecycle_test: round %d: rmmod refused for 2 s after the last close\n", i);
+			return 1;
+		}
+		if (syscall(__NR_finit_module, kofd, "", 0))
+			return fail("finit_module");
+	}
+	printf("%d rounds: rmmod refused %ld times while the last close ran, passed %ld times before the child was reaped\n",
+	       n, refused, before_exit);
+	close(kofd);
+	free(buf);
+	return 0;
+}
+
 static volatile sig_atomic_t stop;
 
 static void on_term(int sig)
@@ -873,20 +1105,27 @@ static void on_term(int sig)
 }
 
 /*
- * Holds something of the module alive until SIGTERM: "fd" an anonymous
- * file, "map" only a mapping of one, "dev" an open /dev/sealfs,
- * "mountfile DIR" an open file in the sealfs mounted at DIR.
+ * Holds something alive until SIGTERM: "fd" an anonymous file, "map" only
+ * a mapping of one, "dev" an open /dev/sealfs, "mountfile DIR" an open
+ * file in the sealfs mounted at DIR.
+ *
+ * The mapping is the backing shmem file's, not the module's, so it does
+ * not hold the module: "map" seals its file with F_SEAL_FUTURE_WRITE
+ * before closing it, and on SIGTERM (after the module may have gone)
+ * checks that the mapping still has its byte, still takes writes (it was
+ * made before the seal), and that the seal still refuses a hole punch
+ * through it (MADV_REMOVE: EPERM).  Its status says whether all held.
  */
 static int hold(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_term };
 	const char *what = argv[2];
 	int fd = -1;
-	void *map;
+	void *map = NULL;
 
 	sigaction(SIGTERM, &sa, NULL);
 	if (!strcmp(what, "fd") || !strcmp(what, "map")) {
-		fd = kind_create(SEALFS, "hold", SEALFS_CLOEXEC);
+		fd = kind_create(SEALFS, "hold", SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING);
 		if (fd < 0 || ftruncate(fd, PAGE))
 			return fail("create");
 		if (!strcmp(what, "map")) {
@@ -894,6 +1133,8 @@ static int hold(int argc, char **argv)
 			if (map == MAP_FAILED)
 				return fail("mmap");
 			*(char *)map = 'h';
+			if (kind_add_seals(SEALFS, fd, F_SEAL_FUTURE_WRITE))
+				return fail("F_SEAL_FUTURE_WRITE");
 			close(fd);
 		}
 	} else if (!strcmp(what, "dev")) {
@@ -915,6 +1156,17 @@ static int hold(int argc, char **argv)
 	fflush(stdout);
 	while (!stop)
 		pause();
+	if (!strcmp(what, "map")) {
+		char *p = map;
+
+		if (p[0] != 'h')
+			return fail("the mapping lost its byte");
+		p[0] = 'i';
+		if (madvise(map, PAGE, MADV_REMOVE) != -1 || errno != EPERM)
+			return fail("MADV_REMOVE was not EPERM under F_SEAL_FUTURE_WRITE");
+		if (p[0] != 'i')
+			return fail("the mapping's write did not stay");
+	}
 	return 0;
 }
 
@@ -924,6 +1176,8 @@ int main(int argc, char **argv)
 		return cycle(1);
 	if (argc > 3 && !strcmp(argv[1], "--load-cycles"))
 		return load_cycles(atoi(argv[2]), argv[3]);
+	if (argc > 3 && !strcmp(argv[1], "--race-unload"))
+		return race_unload(atoi(argv[2]), argv[3]);
 	if (argc > 2 && !strcmp(argv[1], "--hold"))
 		return hold(argc, argv);
 	return test_harness_run(argc, argv);

@@ -104,22 +104,6 @@ TEST(module_stays_while_an_anonymous_file_is_open)
 	EXPECT_EQ(0, close(fd));
 }
 
-TEST(module_stays_while_only_a_mapping_is_left)
-{
-	int fd = create_anonymous(_metadata);
-	char *p;
-
-	ASSERT_EQ(0, ftruncate(fd, 4096));
-	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, close(fd));
-	p[0] = 1;
-	EXPECT_EQ(-1, try_unload_sealfs());
-	EXPECT_EQ(EWOULDBLOCK, errno);
-	EXPECT_EQ(1, p[0]);
-	EXPECT_EQ(0, munmap(p, 4096));
-}
-
 TEST(module_stays_while_mounted)
 {
 	char dir[] = "/tmp/sealfs-life-XXXXXX";
