@@ -50,6 +50,10 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     fn new_super(opts: &Self::Options) -> Result<Self::SuperData>;
     /// Gives a new superblock its root directory.
     fn fill_super(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
+    /// A remount with new options (only those given are in `opts`).
+    fn reconfigure(sb: &SuperBlock<Self>, opts: &Self::Options) -> Result;
+    /// Writes the mount's options for `/proc/mounts`, each as `,key=value`.
+    fn show_options(sb: &SuperBlock<Self>, out: &mut SeqFile<'_>) -> core::fmt::Result;
     /// Fills in the block and inode counts of `statfs(2)`.
     fn statfs(sb: &SuperBlock<Self>, st: &mut StatFs);
     /// An inode is going away: its pages and backing file are already
@@ -408,6 +412,7 @@ impl<T: FileSystem> ContextTables<T> {
     const CONTEXT: bindings::fs_context_operations = bindings::fs_context_operations {
         parse_param: Some(parse_param::<T>),
         get_tree: Some(get_tree::<T>),
+        reconfigure: Some(reconfigure::<T>),
         free: Some(free_fs_context::<T>),
         // SAFETY: all-zero is a valid `fs_context_operations`: every other
         // member is an optional function pointer, and `None` means "not
@@ -510,6 +515,50 @@ unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c
     // SAFETY: `fc` is valid (function safety requirement), and
     // `fill_super::<T>` has the signature `get_tree_nodev` expects.
     unsafe { bindings::get_tree_nodev(fc, Some(fill_super::<T>)) }
+}
+
+/// `reconfigure` of the context: a remount, with the superblock's
+/// `s_umount` held by the VFS.
+///
+/// # Safety
+///
+/// Called by `reconfigure_super` with a valid context of type `T` whose
+/// root is the mounted superblock's.
+unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    from_result(|| {
+        // SAFETY: `fc` is our context (function safety requirement); its
+        // root holds the superblock, which is of `T` and set up.
+        let (opts, sb) = unsafe { (options::<T>(fc), SuperBlock::from_raw((*(*fc).root).d_sb)) };
+        T::reconfigure(sb, opts)?;
+        Ok(0)
+    })
+}
+
+/// A `seq_file` being filled (`/proc/mounts`), written with `write!`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `seq_file` that the caller lets us write to for
+/// `'a`.
+pub(crate) struct SeqFile<'a>(*mut bindings::seq_file, PhantomData<&'a mut ()>);
+
+impl SeqFile<'_> {
+    /// # Safety
+    ///
+    /// `ptr` must be a `seq_file` being shown, ours to write for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::seq_file) -> SeqFile<'a> {
+        SeqFile(ptr, PhantomData)
+    }
+}
+
+impl core::fmt::Write for SeqFile<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        // SAFETY: the `seq_file` is ours to write (type invariant).  When
+        // its buffer is full, `seq_file` itself shows again with a bigger
+        // one, so the result needs no handling here.
+        unsafe { bindings::seq_write(self.0, s.as_ptr().cast(), s.len()) };
+        Ok(())
+    }
 }
 
 /// # Safety

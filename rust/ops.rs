@@ -20,7 +20,7 @@
 use super::{
     bindings,
     file::{File, VmaNew},
-    fs::{cstr, FileSystem, StatFs, SuperBlock},
+    fs::{cstr, FileSystem, SeqFile, StatFs, SuperBlock},
     inode::{Dentry, Inode, InodeWithData, SetAttr},
     shmem::BackingFile,
 };
@@ -52,6 +52,7 @@ impl<T: FileSystem> Tables<T> {
         // Nothing backs an inode: drop it with its last reference.
         drop_inode: Some(bindings::generic_delete_inode),
         statfs: Some(statfs::<T>),
+        show_options: Some(show_options::<T>),
         // SAFETY: all-zero is a valid table: `None` means "not provided".
         ..unsafe { core::mem::zeroed() }
     };
@@ -156,6 +157,27 @@ unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
         // `AnonMount`); the file being closed still holds its own.
         drop((*data).anon_user.take());
     }
+}
+
+/// # Safety
+///
+/// Called by the VFS (`/proc/mounts`) with a `seq_file` to fill and the
+/// root of a mount of `T`.
+unsafe extern "C" fn show_options<T: FileSystem>(
+    seq: *mut bindings::seq_file,
+    root: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: the dentry's superblock is of `T`, held by the mount; the
+    // `seq_file` is ours to write for the call.
+    let (sb, mut out) = unsafe {
+        (
+            SuperBlock::<T>::from_raw((*root).d_sb),
+            SeqFile::from_raw(seq),
+        )
+    };
+    // Writing to a `seq_file` cannot fail (see `SeqFile`).
+    let _ = T::show_options(sb, &mut out);
+    0
 }
 
 /// # Safety

@@ -94,6 +94,52 @@ impl TmpfsMount {
         Ok(Self(mnt))
     }
 
+    /// Changes the options named in `options` (`key`, `value` pairs), as a
+    /// remount of tmpfs would: tmpfs checks them (`EINVAL` when the new
+    /// size is smaller than what is in use, with a line in the kernel log).
+    pub(crate) fn reconfigure(&self, options: &[(&CStr, &CStr)]) -> Result {
+        // SAFETY: the mount is live (type invariant), and so its root.
+        let root = unsafe { (*self.0.as_ptr()).mnt_root };
+        // SAFETY: `root` is a dentry of a live superblock.
+        let fc =
+            from_err_ptr(unsafe { bindings::fs_context_for_reconfigure(root, 0, 0) })?.as_ptr();
+        let mut result = Ok(());
+        for (key, value) in options {
+            // SAFETY: `fc` is ours; the strings outlive the call, which
+            // copies the value.
+            result = to_result(unsafe {
+                bindings::vfs_parse_fs_string(
+                    fc,
+                    key.as_char_ptr(),
+                    value.as_char_ptr(),
+                    value.len(),
+                )
+            });
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() {
+            // SAFETY: `fc` is a reconfiguration context of tmpfs, whose
+            // `reconfigure` is what `reconfigure_super()` (not exported)
+            // calls, as here, with `s_umount` held for writing; nothing
+            // else reconfigures this private superblock.
+            result = to_result(unsafe {
+                let sb = (*root).d_sb;
+                bindings::down_write(&raw mut (*sb).s_umount);
+                let ret = match (*(*fc).ops).reconfigure {
+                    Some(reconfigure) => reconfigure(fc),
+                    None => EINVAL.to_errno(),
+                };
+                bindings::up_write(&raw mut (*sb).s_umount);
+                ret
+            });
+        }
+        // SAFETY: the context is ours, and released once.
+        unsafe { bindings::put_fs_context(fc) };
+        result
+    }
+
     /// The block counts of `statfs(2)`, tmpfs's own (`size=`).
     pub(crate) fn block_counts(&self) -> Result<(u64, u64)> {
         let mut st = bindings::kstatfs::default();

@@ -59,3 +59,16 @@ pub(crate) fn sleep_killable_ms(ms: u32) -> bool {
     // SAFETY: checks the current task's signals.
     unsafe { bindings::sealfs_helper_fatal_signal_pending() }
 }
+
+/// `uid` as the initial user namespace sees it (`/proc/mounts`, as tmpfs
+/// shows it): its overflow id if it has no mapping there.
+pub(crate) fn uid_in_init_ns(uid: Kuid) -> u32 {
+    // SAFETY: `init_user_ns` is static; a lookup in its map.
+    unsafe { bindings::from_kuid_munged(&raw mut bindings::init_user_ns, uid) }
+}
+
+/// `gid` as the initial user namespace sees it.
+pub(crate) fn gid_in_init_ns(gid: Kgid) -> u32 {
+    // SAFETY: as for `uid_in_init_ns`.
+    unsafe { bindings::from_kgid_munged(&raw mut bindings::init_user_ns, gid) }
+}

@@ -6,7 +6,8 @@
 //! files' data, which enforces them.
 
 use crate::ext::task::{self, Kgid, Kuid};
-use kernel::{fmt, prelude::*, str::CString};
+use crate::superblock::SbInfo;
+use kernel::{c_str, fmt, prelude::*, str::CString};
 
 /// When the backing files may use transparent huge pages: tmpfs's
 /// `huge=`.
@@ -23,6 +24,16 @@ pub(crate) enum Huge {
 }
 
 impl Huge {
+    /// The value stored by `as u8`.
+    pub(crate) fn from_u8(value: u8) -> Self {
+        match value {
+            v if v == Self::Never as u8 => Self::Never,
+            v if v == Self::Always as u8 => Self::Always,
+            v if v == Self::Advise as u8 => Self::Advise,
+            _ => Self::WithinSize,
+        }
+    }
+
     fn parse(value: &[u8]) -> Result<Self> {
         Ok(match value {
             b"never" => Self::Never,
@@ -35,13 +46,47 @@ impl Huge {
 
     /// The value as tmpfs spells it.
     pub(crate) fn as_str(self) -> &'static str {
+        self.as_cstr().to_str().unwrap_or("within_size")
+    }
+
+    fn as_cstr(self) -> &'static CStr {
         match self {
-            Self::Never => "never",
-            Self::Always => "always",
-            Self::WithinSize => "within_size",
-            Self::Advise => "advise",
+            Self::Never => c_str!("never"),
+            Self::Always => c_str!("always"),
+            Self::WithinSize => c_str!("within_size"),
+            Self::Advise => c_str!("advise"),
         }
     }
+}
+
+/// A remount: applies the `nr_inodes=`, `size=` and `huge=` that `opts`
+/// gives, as tmpfs does (`mode=`, `uid=` and `gid=` are for a new mount
+/// only, as tmpfs ignores them on a remount).  `size=` and `huge=` go to
+/// the private tmpfs mount, which refuses a size below what is in use.
+/// All or nothing: every check comes before any change.
+pub(crate) fn reconfigure(info: &SbInfo, opts: &MountOptions) -> Result {
+    if let Some(max) = opts.nr_inodes {
+        info.check_max_inodes(max).map_err(|why| {
+            pr_err!("{}\n", why);
+            EINVAL
+        })?;
+    }
+    let size = opts
+        .size
+        .map(|size| CString::try_from_fmt(fmt!("{}", size)))
+        .transpose()?;
+    let mut tmpfs: KVec<(&CStr, &CStr)> = KVec::new();
+    if let Some(size) = &size {
+        tmpfs.push((c_str!("size"), size), GFP_KERNEL)?;
+    }
+    if let Some(huge) = opts.huge {
+        tmpfs.push((c_str!("huge"), huge.as_cstr()), GFP_KERNEL)?;
+    }
+    if !tmpfs.is_empty() {
+        info.tmpfs.reconfigure(&tmpfs)?;
+    }
+    info.set_options(opts);
+    Ok(())
 }
 
 /// The options of one mount.
@@ -56,8 +101,9 @@ pub(crate) struct MountOptions {
     pub(crate) uid: Option<Kuid>,
     /// Group of the root directory (`None`: the mounter's).
     pub(crate) gid: Option<Kgid>,
-    /// Transparent huge pages for the files' data.
-    pub(crate) huge: Huge,
+    /// Transparent huge pages for the files' data (`None`: not given;
+    /// a new mount takes `within_size`).
+    pub(crate) huge: Option<Huge>,
 }
 
 impl Default for MountOptions {
@@ -69,14 +115,28 @@ impl Default for MountOptions {
             mode: 0o1777,
             uid: None,
             gid: None,
-            huge: Huge::WithinSize,
+            huge: None,
         }
     }
 }
 
 impl MountOptions {
-    /// Parses one `key=value`; `EINVAL` for an unknown key or a bad value.
+    /// Parses one `key=value`; `EINVAL` for an unknown key or a bad value,
+    /// with a line in the kernel log naming it, as tmpfs logs.
     pub(crate) fn parse(&mut self, key: &CStr, value: Option<&CStr>) -> Result {
+        self.parse_one(key, value).inspect_err(|_| {
+            if matches!(
+                key.as_bytes(),
+                b"size" | b"nr_inodes" | b"mode" | b"uid" | b"gid" | b"huge"
+            ) {
+                pr_err!("Bad value for '{}'\n", key);
+            } else {
+                pr_err!("Unknown parameter '{}'\n", key);
+            }
+        })
+    }
+
+    fn parse_one(&mut self, key: &CStr, value: Option<&CStr>) -> Result {
         let value = value.ok_or(EINVAL)?.as_bytes();
         match key.as_bytes() {
             b"size" => self.size = Some(parse_size(value)?),
@@ -87,18 +147,20 @@ impl MountOptions {
             }
             b"uid" => self.uid = Some(task::kuid_of(parse_id(value)?)?),
             b"gid" => self.gid = Some(task::kgid_of(parse_id(value)?)?),
-            b"huge" => self.huge = Huge::parse(value)?,
+            b"huge" => self.huge = Some(Huge::parse(value)?),
             _ => return Err(EINVAL),
         }
         Ok(())
     }
 
-    /// The options of the private tmpfs mount: the size limit, rounded up
-    /// to whole pages by tmpfs as by a tmpfs mount, and the huge pages.
+    /// The options of the private tmpfs mount of a new superblock: the
+    /// size limit, rounded up to whole pages by tmpfs as by a tmpfs mount,
+    /// and the huge pages.
     pub(crate) fn tmpfs_options(&self) -> Result<CString> {
+        let huge = self.huge.unwrap_or(Huge::WithinSize).as_str();
         match self.size {
-            Some(size) => CString::try_from_fmt(fmt!("size={},huge={}", size, self.huge.as_str())),
-            None => CString::try_from_fmt(fmt!("huge={}", self.huge.as_str())),
+            Some(size) => CString::try_from_fmt(fmt!("size={},huge={}", size, huge)),
+            None => CString::try_from_fmt(fmt!("huge={}", huge)),
         }
     }
 }

@@ -8,17 +8,21 @@
 
 use crate::ext::{
     file::{File, VmaNew},
-    fs::{AnonMount, FileSystem, FileSystemType, StatFs, SuperBlock},
+    fs::{AnonMount, FileSystem, FileSystemType, SeqFile, StatFs, SuperBlock},
     inode::{Dentry, InodeKind, SetAttr},
     shmem::TmpfsMount,
+    task::{self, Kgid, Kuid},
 };
 use crate::{
     file, inode,
     inode::{InodeData, SealfsInode},
-    options::MountOptions,
+    options::{self, Huge, MountOptions},
     seals,
 };
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::{
+    fmt::{self, Write},
+    sync::atomic::{AtomicU64, AtomicU8, Ordering},
+};
 use kernel::{c_str, prelude::*};
 
 /// `statfs`'s `f_type` for sealfs ("SEAL" in ASCII, as tmpfs uses 0x01021994).
@@ -31,25 +35,35 @@ pub(crate) static SEALFS_TYPE: FileSystemType = FileSystemType::new();
 pub(crate) static ANON_MOUNT: AnonMount<Sealfs> = AnonMount::new();
 
 /// What a superblock owns: the private tmpfs mount that holds its files'
-/// data, and its count of inodes.
+/// data, its count of inodes, and its options as `/proc/mounts` shows
+/// them.
 ///
 /// # Invariants
 ///
 /// `used_inodes <= max_inodes` whenever a limit is set (0 means no
 /// limit), except transiently inside `reserve_inode`, which undoes an
-/// overshoot.
+/// overshoot, and after a remount that lowered the limit below a count
+/// that grew meanwhile (as tmpfs, which checks under its lock, would not
+/// allow; new inodes are refused until the count is below the limit).
 pub(crate) struct SbInfo {
     /// The backing files' mount, with this mount's `size=` and `huge=`:
     /// tmpfs enforces the size limit and picks the page sizes.
     pub(crate) tmpfs: TmpfsMount,
-    max_inodes: u64,
+    max_inodes: AtomicU64,
     used_inodes: AtomicU64,
+    /// `size=` in bytes (0: none), and `huge=`, as last set.
+    size: AtomicU64,
+    huge: AtomicU8,
+    /// The root's `mode=`, `uid=` and `gid=` (mount only, as tmpfs).
+    mode: u16,
+    uid: Option<Kuid>,
+    gid: Option<Kgid>,
 }
 
 impl SbInfo {
     /// Counts a new inode: `ENOSPC` if `nr_inodes=` would be exceeded.
     pub(crate) fn reserve_inode(&self) -> Result {
-        let max = self.max_inodes;
+        let max = self.max_inodes.load(Ordering::Acquire);
         self.used_inodes
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
                 let new = now.checked_add(1)?;
@@ -62,6 +76,36 @@ impl SbInfo {
     /// Gives back an inode.
     pub(crate) fn release_inode(&self) {
         self.used_inodes.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// May `nr_inodes=` become `max` on a remount?  As tmpfs: 0 lifts the
+    /// limit; a limit cannot be added to a mount that had none, nor be
+    /// below what is in use.
+    pub(crate) fn check_max_inodes(&self, max: u64) -> core::result::Result<(), &'static str> {
+        if max == 0 {
+            return Ok(());
+        }
+        if self.max_inodes.load(Ordering::Acquire) == 0 {
+            return Err("Cannot retroactively limit inodes");
+        }
+        if max < self.used_inodes.load(Ordering::Acquire) {
+            return Err("Too few inodes for current use");
+        }
+        Ok(())
+    }
+
+    /// Records the options a remount changed (checked and applied to the
+    /// tmpfs mount by then).
+    pub(crate) fn set_options(&self, opts: &MountOptions) {
+        if let Some(max) = opts.nr_inodes {
+            self.max_inodes.store(max, Ordering::Release);
+        }
+        if let Some(size) = opts.size {
+            self.size.store(size, Ordering::Release);
+        }
+        if let Some(huge) = opts.huge {
+            self.huge.store(huge as u8, Ordering::Release);
+        }
     }
 }
 
@@ -82,9 +126,43 @@ impl FileSystem for Sealfs {
     fn new_super(opts: &MountOptions) -> Result<SbInfo> {
         Ok(SbInfo {
             tmpfs: TmpfsMount::new(&opts.tmpfs_options()?)?,
-            max_inodes: opts.nr_inodes.unwrap_or(0),
+            max_inodes: AtomicU64::new(opts.nr_inodes.unwrap_or(0)),
             used_inodes: AtomicU64::new(0),
+            size: AtomicU64::new(opts.size.unwrap_or(0)),
+            huge: AtomicU8::new(opts.huge.unwrap_or(Huge::WithinSize) as u8),
+            mode: opts.mode,
+            uid: opts.uid,
+            gid: opts.gid,
         })
+    }
+
+    fn reconfigure(sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
+        options::reconfigure(sb.data(), opts)
+    }
+
+    fn show_options(sb: &SuperBlock<Self>, out: &mut SeqFile<'_>) -> fmt::Result {
+        let info = sb.data();
+        let size = info.size.load(Ordering::Acquire);
+        if size != 0 {
+            // As tmpfs: the limit in whole pages, in KiB.
+            let page = kernel::page::PAGE_SIZE as u64;
+            write!(out, ",size={}k", size.div_ceil(page) * page / 1024)?;
+        }
+        let inodes = info.max_inodes.load(Ordering::Acquire);
+        if inodes != 0 {
+            write!(out, ",nr_inodes={}", inodes)?;
+        }
+        if info.mode != 0o1777 {
+            write!(out, ",mode={:03o}", info.mode)?;
+        }
+        if let Some(uid) = info.uid {
+            write!(out, ",uid={}", task::uid_in_init_ns(uid))?;
+        }
+        if let Some(gid) = info.gid {
+            write!(out, ",gid={}", task::gid_in_init_ns(gid))?;
+        }
+        let huge = Huge::from_u8(info.huge.load(Ordering::Acquire));
+        write!(out, ",huge={}", huge.as_str())
     }
 
     fn fill_super(sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
@@ -95,15 +173,16 @@ impl FileSystem for Sealfs {
 
     fn statfs(sb: &SuperBlock<Self>, st: &mut StatFs) {
         let info = sb.data();
+        let max_inodes = info.max_inodes.load(Ordering::Acquire);
         // The blocks are tmpfs's, which counts what its files hold.
         if let Ok((blocks, free)) = info.tmpfs.block_counts() {
             st.blocks = blocks;
             st.blocks_free = free;
         }
         let inodes = info.used_inodes.load(Ordering::Acquire);
-        if info.max_inodes != 0 {
-            st.files = info.max_inodes;
-            st.files_free = info.max_inodes.saturating_sub(inodes);
+        if max_inodes != 0 {
+            st.files = max_inodes;
+            st.files_free = max_inodes.saturating_sub(inodes);
         }
     }
 

@@ -19,7 +19,10 @@
  *    F_SEAL_FUTURE_WRITE, copy_file_range into a sealed file: each refused
  *    with memfd's errno, and no byte changed;
  *  - a writable shared mapping placed right after one made before
- *    F_SEAL_FUTURE_WRITE (a VMA merge would skip f_op->mmap): EPERM.
+ *    F_SEAL_FUTURE_WRITE (a VMA merge would skip f_op->mmap): EPERM;
+ *  - the mount options of the private tmpfs mount: a remount changes
+ *    size= and nr_inodes= as on tmpfs, and huge=; /proc/self/mounts shows
+ *    them; a bad value is EINVAL with a line in the kernel log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -42,6 +46,8 @@
 #include "common.h"
 
 #define PAGE 4096UL
+/* The errno of a call that must fail: 0 if it succeeded. */
+#define ERRNO_OF(call) ((call) == -1 ? errno : 0)
 #define MiB (1024UL * 1024)
 #define PMD (2 * MiB)
 
@@ -374,8 +380,6 @@ static int intact(int fd)
 	return 1;
 }
 
-/* The errno of a call that must fail: 0 if it succeeded. */
-#define ERRNO_OF(call) ((call) == -1 ? errno : 0)
 
 TEST(map_files_reopen_cannot_write_a_sealed_file)
 {
@@ -506,6 +510,95 @@ TEST(new_writable_mapping_next_to_an_older_one_is_eperm_under_future_write)
 		EXPECT_TRUE(intact(fd)) TH_LOG("%s: a byte changed", kind_name(k));
 		munmap(area, 2 * PAGE);
 		close(fd);
+	}
+}
+
+/* ---- mount options ---- */
+
+/* The options field of the /proc/self/mounts line of the mount at @dir. */
+static void mount_options(const char *dir, char *out, size_t len)
+{
+	char line[1024], mdir[256], opts[512];
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	out[0] = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %*s %511s", mdir, opts) == 2 && !strcmp(mdir, dir))
+			snprintf(out, len, "%s", opts);
+	if (f)
+		fclose(f);
+}
+
+/* Writes @n bytes at the end of @fd in 64 KiB calls: how many went in. */
+static long append(int fd, long n)
+{
+	static char buf[64 * 1024];
+	long done = 0;
+
+	memset(buf, 'r', sizeof(buf));
+	while (done < n) {
+		ssize_t ret = write(fd, buf, n - done < (long)sizeof(buf) ? n - done : (long)sizeof(buf));
+
+		if (ret <= 0)
+			break;
+		done += ret;
+	}
+	return done;
+}
+
+TEST_F(mount, remount_changes_size_and_nr_inodes_as_tmpfs)
+{
+	static const char *const types[] = { "tmpfs", "sealfs" };
+
+	for (int t = 0; t < 2; t++) {
+		const char *type = types[t];
+		char path[128], opts[512];
+		int fd;
+
+		ASSERT_EQ(0, mount("none", self->dir, type, 0, "size=1M,nr_inodes=4"));
+		snprintf(path, sizeof(path), "%s/a", self->dir);
+		fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ((long)MiB, append(fd, 2 * MiB)) TH_LOG("%s", type);
+		EXPECT_EQ(ENOSPC, ERRNO_OF(write(fd, "x", 1))) TH_LOG("%s", type);
+		/* Room for a second MiB. */
+		EXPECT_EQ(0, mount("none", self->dir, type, MS_REMOUNT, "size=2M")) TH_LOG("%s", type);
+		EXPECT_EQ((long)MiB, append(fd, 2 * MiB)) TH_LOG("%s", type);
+		/* Not below what is in use: size, then inodes (the root and a). */
+		EXPECT_EQ(EINVAL, ERRNO_OF(mount("none", self->dir, type, MS_REMOUNT, "size=1M")))
+			TH_LOG("%s", type);
+		EXPECT_EQ(EINVAL, ERRNO_OF(mount("none", self->dir, type, MS_REMOUNT, "nr_inodes=1")))
+			TH_LOG("%s", type);
+		mount_options(self->dir, opts, sizeof(opts));
+		EXPECT_NE(NULL, strstr(opts, ",size=2048k")) TH_LOG("%s: %s", type, opts);
+		EXPECT_NE(NULL, strstr(opts, ",nr_inodes=4")) TH_LOG("%s: %s", type, opts);
+		if (t == 1) {
+			EXPECT_NE(NULL, strstr(opts, ",huge=within_size")) TH_LOG("%s", opts);
+			EXPECT_EQ(0, mount("none", self->dir, type, MS_REMOUNT, "huge=never"));
+			mount_options(self->dir, opts, sizeof(opts));
+			EXPECT_NE(NULL, strstr(opts, ",huge=never")) TH_LOG("%s", opts);
+		}
+		close(fd);
+		EXPECT_EQ(0, umount(self->dir));
+	}
+}
+
+TEST_F(mount, bad_option_value_is_einval_with_a_log_line)
+{
+	static const char *const want[] = { "sealfs: Bad value for 'size'",
+					    "sealfs: Bad value for 'huge'",
+					    "sealfs: Unknown parameter 'bogus'" };
+	static char log[1 << 20];
+	int n;
+
+	EXPECT_EQ(EINVAL, ERRNO_OF(mount("none", self->dir, "sealfs", 0, "size=abc")));
+	EXPECT_EQ(EINVAL, ERRNO_OF(mount("none", self->dir, "sealfs", 0, "huge=sometimes")));
+	EXPECT_EQ(EINVAL, ERRNO_OF(mount("none", self->dir, "sealfs", 0, "bogus=1")));
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	ASSERT_LT(0, n);
+	log[n] = 0;
+	for (int i = 0; i < 3; i++) {
+		EXPECT_NE(NULL, strstr(log, want[i])) TH_LOG("no \"%s\" in the kernel log", want[i]);
 	}
 }
 
