@@ -5,14 +5,14 @@
 
 use super::{
     bindings,
-    fs::{FileSystem, MountRef},
+    fs::{AnonUser, FileSystem, MountRef},
     inode::Inode,
 };
 use core::ptr::NonNull;
 use kernel::{
     ffi::{c_long, c_uint, c_ulong},
     prelude::*,
-    types::{ARef, Opaque},
+    types::{ARef, ForeignOwnable, Opaque},
 };
 
 /// An open file, borrowed from the VFS.
@@ -98,14 +98,19 @@ pub(crate) const COMPAT_IOCTL: Option<
 /// `memfd_create(2)` makes them (`O_LARGEFILE`, seekable, pread/pwrite).
 ///
 /// The file holds a reference to `module`, the owner of its operations:
-/// `__fput` drops it (`fops_put`), as `anon_inode_getfile` expects.
+/// `__fput` drops it (`fops_put`), as `anon_inode_getfile` expects.  It
+/// also keeps `user` (in `private_data`) until its `release`
+/// ([`release_anon_user`]), so that the internal mount stays while any of
+/// its files is open, and files made meanwhile share its superblock.
 pub(crate) fn new_pseudo_file<T: FileSystem>(
     mount: &MountRef<T>,
     inode: ARef<Inode<T>>,
     name: &CStr,
     module: &'static ThisModule,
+    user: AnonUser<T>,
 ) -> Result<OwnedFile> {
     let mnt = mount.as_ptr();
+    let user = KBox::new(user, GFP_KERNEL)?;
     let inode = ARef::into_raw(inode);
     // SAFETY: we run in a call into the module (an ioctl of its device), so
     // it is alive and `__module_get` is allowed.
@@ -133,15 +138,44 @@ pub(crate) fn new_pseudo_file<T: FileSystem>(
             return Err(Error::from_errno(bindings::PTR_ERR(file.cast()) as i32));
         }
     }
-    // SAFETY: the file is new and private to us.
+    // SAFETY: the file is new and private to us; `release_anon_user`
+    // takes `private_data` back.
     unsafe {
         (*file).f_mode |= bindings::sealfs_const_FMODE_LSEEK
             | bindings::sealfs_const_FMODE_PREAD
             | bindings::sealfs_const_FMODE_PWRITE;
         (*file).f_flags |= bindings::O_LARGEFILE;
+        (*file).private_data = user.into_foreign() as *mut _;
     }
     // INVARIANT: we own the new file's only reference.
     Ok(OwnedFile(NonNull::new(file).ok_or(ENOMEM)?))
+}
+
+/// `release` of a regular file of `T`: drops the [`AnonUser`] a file made
+/// by [`new_pseudo_file`] keeps.  Other files (of a mount, or reopened
+/// through `/proc/self/fd/N`, which hold the mount through their path)
+/// have none.
+///
+/// # Safety
+///
+/// Called by `__fput`, once, with a file whose operations are `T`'s
+/// regular-file operations, whose `private_data` only `new_pseudo_file`
+/// sets.
+pub(crate) unsafe extern "C" fn release_anon_user<T: FileSystem>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> kernel::ffi::c_int {
+    // SAFETY: the file is valid for the call (function safety
+    // requirement).
+    let user = unsafe { (*file).private_data };
+    if !user.is_null() {
+        // SAFETY: a non-null `private_data` came from `into_foreign` in
+        // `new_pseudo_file`, and this is its only release.  The file still
+        // holds the mount, so the user's drop never drops the last
+        // reference to it (see `AnonMount`).
+        drop(unsafe { KBox::<AnonUser<T>>::from_foreign(user) });
+    }
+    0
 }
 
 /// A file with a reference owned by this value.

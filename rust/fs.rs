@@ -208,11 +208,24 @@ impl<T: FileSystem> Drop for Registration<T> {
 /// RCU callbacks are waited for by `rmmod` ([`Registration`]'s drop).
 ///
 /// So the mount cannot live as long as the module (nothing could unload
-/// it): it is made for its first user and dropped with its last.  The
+/// it): it is made for its first user and dropped with its last.  Its
 /// users are the open files of the device that makes anonymous files (so
 /// making them in a loop does not mount each time) and the anonymous
-/// inodes, each from its creation to its eviction: each holds an
-/// [`AnonUser`].
+/// files (so that all files open at once share one superblock, as memfds
+/// share `shm_mnt`: `copy_file_range` between two of them works).  Each
+/// file made on the mount also holds the mount itself, through its path,
+/// as does a reopen through `/proc/self/fd/N`.  So the last reference to
+/// the mount is dropped either by a device file's `release` (our code,
+/// while that file still holds the module) or by `__fput()` of a file
+/// (the VFS's code, after that file's `release` dropped its user), and
+/// never by an inode's eviction: an inode still referenced when the mount
+/// goes (an inotify or fanotify mark, landlock) is evicted inside
+/// `kill_sb` (`fsnotify_sb_delete`, `security_sb_delete`), while the
+/// superblock still holds the module.
+///
+/// The mount is made with the kernel's credentials, as `kern_mount` at
+/// module init would: the superblock's user namespace is the initial one,
+/// whoever opened the device first.
 ///
 /// Lock order: `lock` is taken with no other lock of ours held, and the
 /// mount is made and dropped outside it only by `release`.
@@ -288,15 +301,27 @@ impl<T: FileSystem> AnonMount<T> {
     pub(crate) fn hold(&'static self) -> Result<AnonUser<T>> {
         self.with_state(|state| {
             if state.mnt.is_null() {
+                // SAFETY: `init_task` is static; the new credentials are
+                // ours until `put_cred` below.
+                let cred = unsafe { bindings::prepare_kernel_cred(&raw mut bindings::init_task) };
+                if cred.is_null() {
+                    return Err(ENOMEM);
+                }
                 // SAFETY: the type is filled in by `init` and `'static`;
-                // internal mounts take no options.
+                // internal mounts take no options.  The mount (and the
+                // private tmpfs mount `fill_super` makes) is made with the
+                // kernel's credentials, which are ours to put after.
                 let mnt = unsafe {
-                    bindings::vfs_kern_mount(
+                    let old = bindings::override_creds(cred);
+                    let mnt = bindings::vfs_kern_mount(
                         self.fs_type.fs_type.get(),
                         bindings::sealfs_const_SB_KERNMOUNT as c_int,
                         T::NAME.as_char_ptr(),
                         core::ptr::null_mut(),
-                    )
+                    );
+                    bindings::revert_creds(old);
+                    bindings::sealfs_helper_put_cred(cred);
+                    mnt
                 };
                 // SAFETY: a value check.
                 if unsafe { bindings::IS_ERR(mnt.cast()) } {
@@ -313,7 +338,8 @@ impl<T: FileSystem> AnonMount<T> {
         })
     }
 
-    /// Stops being a user (`AnonUser`'s drop); the last drops the mount.
+    /// Stops being a user (`AnonUser`'s drop); the last drops the state's
+    /// reference to the mount.
     fn release(&self) {
         let mnt = self.with_state(|state| {
             state.users -= 1;
@@ -325,9 +351,9 @@ impl<T: FileSystem> AnonMount<T> {
         });
         if !mnt.is_null() {
             // SAFETY: the reference was the state's (type invariant), now
-            // ours.  When it is the last one (the last user was a device
-            // file), the superblock goes now, and with it the module
-            // reference it holds: after our code, in the VFS's.
+            // ours.  When it is the last one, the superblock goes now, in
+            // a device file's `release`, which still holds the module (a
+            // file of the mount holds the mount through its path).
             unsafe { bindings::mntput(mnt) };
         }
     }
@@ -384,8 +410,7 @@ impl<T: FileSystem> MountRef<T> {
 impl<T: FileSystem> Drop for MountRef<T> {
     fn drop(&mut self) {
         // SAFETY: the reference is ours (type invariant).  It is never the
-        // last: a user holds the state's while a `MountRef` is made, and a
-        // file made with it holds its own.
+        // last: the `AnonUser` it came from keeps the state's meanwhile.
         unsafe { bindings::mntput(self.0) };
     }
 }
@@ -395,9 +420,8 @@ pub(crate) struct AnonMountGuard<T: FileSystem + 'static>(&'static AnonMount<T>)
 
 impl<T: FileSystem> Drop for AnonMountGuard<T> {
     fn drop(&mut self) {
-        // No user is left: each holds a module reference (a device file
-        // through its operations, an inode through its superblock), and
-        // the module is going.  `free_inode` runs from RCU callbacks: wait
+        // No user is left: each is an open file (of the device, or of the
+        // mount), which holds a module reference, and the module is going.  `free_inode` runs from RCU callbacks: wait
         // for them before the module's code goes.
         // SAFETY: `rcu_barrier` may be called from any sleepable context.
         unsafe { bindings::rcu_barrier() };

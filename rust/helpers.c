@@ -157,3 +157,13 @@ void sealfs_helper_xa_unlock_irq(struct xarray *xa)
 {
 	xa_unlock_irq(xa);
 }
+
+void sealfs_helper_put_cred(const struct cred *cred)
+{
+	put_cred(cred);
+}
+
+size_t sealfs_helper_iov_iter_count(const struct iov_iter *i)
+{
+	return iov_iter_count(i);
+}

@@ -48,6 +48,8 @@ struct timespec64 sealfs_helper_inode_get_ctime(const struct inode *inode);
 struct timespec64 sealfs_helper_inode_set_ctime_to_ts(struct inode *inode, struct timespec64 ts);
 void sealfs_helper_xa_lock_irq(struct xarray *xa);
 void sealfs_helper_xa_unlock_irq(struct xarray *xa);
+void sealfs_helper_put_cred(const struct cred *cred);
+size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
 
 /* Values of kernel macros that bindgen cannot evaluate (casts). */
 static const gfp_t sealfs_const_GFP_HIGHUSER = GFP_HIGHUSER;

@@ -12,7 +12,7 @@
 use super::{
     bindings,
     folio::Mapping,
-    fs::{AnonUser, FileSystem, SuperBlock},
+    fs::{FileSystem, SuperBlock},
     shmem::BackingFile,
 };
 use core::{marker::PhantomData, ptr::NonNull};
@@ -26,14 +26,12 @@ use kernel::{
 ///
 /// # Invariants
 ///
-/// `backing` and `anon_user` are written only by [`Inode::new`], before
-/// the inode is visible to anyone, and taken only by `evict_inode`, when
-/// nothing uses the inode any more; in between they are only read.
+/// `backing` is written only by [`Inode::new`], before the inode is
+/// visible to anyone, and taken only by `evict_inode`, when nothing uses
+/// the inode any more; in between it is only read.
 #[repr(C)]
 pub(crate) struct InodeWithData<T: FileSystem> {
     pub(crate) backing: Option<BackingFile>,
-    /// The anonymous mount's hold of an inode on it (see `AnonMount`).
-    pub(crate) anon_user: Option<AnonUser<T>>,
     pub(crate) data: T::InodeData,
     pub(crate) inode: bindings::inode,
 }
@@ -102,14 +100,12 @@ impl<T: FileSystem> Inode<T> {
 
     /// Makes a new inode of `kind` on `sb`, owned by the caller's fsuid
     /// and fsgid (with `dir`'s setgid rules when given), with permission
-    /// bits `mode`, and this filesystem's operations.  An inode of the
-    /// anonymous mount keeps `anon_user` until it is evicted.
+    /// bits `mode`, and this filesystem's operations.
     pub(crate) fn new(
         sb: &SuperBlock<T>,
         dir: Option<&Inode<T>>,
         kind: InodeKind,
         mode: u16,
-        anon_user: Option<AnonUser<T>>,
     ) -> Result<ARef<Self>> {
         // SAFETY: `sb` is valid (type invariant of `SuperBlock`).
         let inode = unsafe { bindings::new_inode(sb.as_ptr()) };
@@ -136,8 +132,6 @@ impl<T: FileSystem> Inode<T> {
                 file_type | mode,
             );
             bindings::simple_inode_init_ts(inode);
-            let with_data = container_of!(inode, InodeWithData<T>, inode).cast_mut();
-            (*with_data).anon_user = anon_user;
             match kind {
                 InodeKind::Regular(backing) => {
                     // The inode's own mapping stays empty: its pages are
@@ -145,6 +139,7 @@ impl<T: FileSystem> Inode<T> {
                     (*inode).i_op = &super::ops::Tables::<T>::FILE_INODE;
                     (*inode).__bindgen_anon_3.i_fop = &super::ops::Tables::<T>::FILE;
                     (*(*inode).i_mapping).a_ops = &raw const bindings::empty_aops;
+                    let with_data = container_of!(inode, InodeWithData<T>, inode).cast_mut();
                     (*with_data).backing = Some(backing);
                 }
                 InodeKind::Directory => {
@@ -290,6 +285,26 @@ impl<T: FileSystem> Inode<T> {
 pub(crate) struct InodeGuard<'a, T: FileSystem>(&'a Inode<T>);
 
 impl<T: FileSystem> InodeGuard<'_, T> {
+    /// Before a write or `fallocate` through `file`, a file of this inode:
+    /// clears the setuid and setgid bits where the VFS would
+    /// (`file_remove_privs`), and for `fallocate` also updates the times
+    /// (`file_modified`), as `generic_file_write_iter` and
+    /// `shmem_fallocate` do for the file they are given.
+    pub(crate) fn file_modified(&self, file: &super::file::File, update_times: bool) -> Result {
+        let file = (file as *const super::file::File)
+            .cast_mut()
+            .cast::<bindings::file>();
+        // SAFETY: `i_rwsem` is held (type invariant), as both need; the
+        // file is held by the caller and is a file of this inode.
+        kernel::error::to_result(unsafe {
+            if update_times {
+                bindings::file_modified(file)
+            } else {
+                bindings::file_remove_privs(file)
+            }
+        })
+    }
+
     /// Takes the size and the modification times of `backing`, after a
     /// write, `fallocate` or truncate of it.
     pub(crate) fn sync_with(&self, backing: &BackingFile) {

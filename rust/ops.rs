@@ -70,6 +70,7 @@ impl<T: FileSystem> Tables<T> {
         llseek: Some(llseek::<T>),
         fallocate: Some(fallocate::<T>),
         fsync: Some(bindings::noop_fsync),
+        release: Some(super::file::release_anon_user::<T>),
         unlocked_ioctl: Some(ioctl::<T>),
         compat_ioctl: super::file::COMPAT_IOCTL,
         // SAFETY: all-zero is a valid table: `None` means "not provided".
@@ -116,7 +117,6 @@ unsafe extern "C" fn alloc_inode<T: FileSystem>(
     // constructor would; `free_inode` frees it.
     unsafe {
         (&raw mut (*ptr).backing).write(None);
-        (&raw mut (*ptr).anon_user).write(None);
         (&raw mut (*ptr).data).write(T::InodeData::default());
         bindings::inode_init_once(&raw mut (*ptr).inode);
         &raw mut (*ptr).inode
@@ -133,7 +133,6 @@ unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::inode) {
     unsafe {
         let ptr = container_of!(inode, InodeWithData<T>, inode).cast_mut();
         core::ptr::drop_in_place(&raw mut (*ptr).backing);
-        core::ptr::drop_in_place(&raw mut (*ptr).anon_user);
         core::ptr::drop_in_place(&raw mut (*ptr).data);
         drop(KBox::from_raw(ptr.cast::<MaybeUninit<InodeWithData<T>>>()));
     }
@@ -153,9 +152,6 @@ unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
         drop((*data).backing.take());
         T::evict_inode(Inode::from_raw(inode));
         bindings::clear_inode(inode);
-        // Last: this may drop the anonymous mount's reference (see
-        // `AnonMount`); the file being closed still holds its own.
-        drop((*data).anon_user.take());
     }
 }
 
@@ -284,6 +280,15 @@ unsafe extern "C" fn write_iter<T: FileSystem>(
         return EINVAL.to_errno() as isize;
     };
     let guard = inode.lock();
+    // As `generic_file_write_iter`: a write that writes something clears
+    // the setuid and setgid bits of the sealfs inode (shmem clears them
+    // on the backing inode, which has none).
+    // SAFETY: `from` is valid for the call.
+    if unsafe { bindings::sealfs_helper_iov_iter_count(from) } > 0 {
+        if let Err(e) = guard.file_modified(file, false) {
+            return e.to_errno() as isize;
+        }
+    }
     // SAFETY: `iocb` and `from` are valid for the call.
     let ret = unsafe { backing.write_iter(iocb, from) };
     guard.sync_with(backing);
@@ -380,6 +385,8 @@ unsafe extern "C" fn fallocate<T: FileSystem>(
         let result = backing.fallocate(mode, offset, len);
         guard.sync_with(backing);
         result?;
+        // As `shmem_fallocate` does for its file, once it succeeded.
+        guard.file_modified(file, true)?;
         Ok(0)
     })
 }

@@ -21,9 +21,10 @@
 //! relies on it (`shmem_write_begin`, `shmem_fallocate`, `shmem_setattr`,
 //! and `memfd_check_seals_mmap` in `do_mmap`).  The mirror always has
 //! `F_SEAL_SEAL` too, so `fcntl(F_ADD_SEALS)` on the backing file cannot
-//! add seals around sealfs's protocol.  The private mount is `SB_I_NOEXEC`:
-//! the backing inode's mode is always 0777, so an exec through
-//! `map_files` would otherwise ignore the sealfs file's mode.
+//! add seals around sealfs's protocol.  The backing inode has no
+//! permission bits, so a `map_files` reopen needs `CAP_DAC_OVERRIDE`
+//! whatever the sealfs file's mode, and the private mount is
+//! `SB_I_NOEXEC`, so nothing on it is executed.
 
 use super::{bindings, file::VmaNew, folio::Mapping};
 use core::ptr::NonNull;
@@ -87,8 +88,8 @@ impl TmpfsMount {
                 data.as_mut_ptr().cast::<c_void>(),
             )
         })?;
-        // SAFETY: the superblock is new and only ours: see the module
-        // comment for why nothing on it may be executed.
+        // SAFETY: the superblock is new and only ours: nothing on it may
+        // be executed (the module comment says why).
         unsafe { (*(*mnt.as_ptr()).mnt_sb).s_iflags |= bindings::SB_I_NOEXEC as c_ulong };
         // INVARIANT: the reference from `vfs_kern_mount` is ours.
         Ok(Self(mnt))
@@ -197,9 +198,16 @@ impl BackingFile {
             )
         })?;
         // As memfd's files: the file size limit is the filesystem's, not
-        // 2 GiB (`generic_write_checks` looks at the file's flags).
-        // SAFETY: the file is new and only ours.
-        unsafe { (*file.as_ptr()).f_flags |= bindings::O_LARGEFILE };
+        // 2 GiB (`generic_write_checks` looks at the file's flags).  The
+        // inode gets no permission bits: the sealfs file's mode is what
+        // counts, and a reopen through `/proc/PID/map_files` must not find
+        // shmem's 0777 (sealfs's own calls check no permission).
+        // SAFETY: the file and its inode are new and only ours.
+        unsafe {
+            (*file.as_ptr()).f_flags |= bindings::O_LARGEFILE;
+            let inode = bindings::sealfs_helper_file_inode(file.as_ptr());
+            (*inode).i_mode = bindings::S_IFREG as u16;
+        }
         let backing = Self(file);
         // Every backing inode carries F_SEAL_SEAL (see the module comment);
         // shmem starts it with exactly that.

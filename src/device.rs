@@ -29,8 +29,9 @@ pub(crate) const OPTIONS: MiscDeviceOptions = MiscDeviceOptions {
 pub(crate) struct SealfsDevice;
 
 /// An open file of the device.  It keeps the internal mount of anonymous
-/// files (`superblock::ANON_MOUNT`) while it is open, so that a program
-/// making files in a loop does not mount and unmount for each.
+/// files (`superblock::ANON_MOUNT`) while it is open: the files it makes
+/// go there, and a program making files in a loop does not mount and
+/// unmount for each.
 pub(crate) struct DeviceFile {
     _anon_mount: AnonUser<Sealfs>,
 }

@@ -42,7 +42,7 @@ pub(crate) fn mknod(dir: &SealfsInode, dentry: &Dentry, mode: u16, dev: u32) -> 
         bindings::S_IFREG => {
             let name = inode::backing_name(dentry.name())?;
             let name = CStr::from_bytes_with_nul(&name).map_err(|_| EINVAL)?;
-            inode::new_regular(sb, Some(dir), name, mode & 0o7777, None)?
+            inode::new_regular(sb, Some(dir), name, mode & 0o7777)?
         }
         bindings::S_IFDIR => {
             let new = inode::new_inode(sb, Some(dir), InodeKind::Directory, mode & 0o7777)?;

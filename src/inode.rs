@@ -4,7 +4,7 @@
 //! mount's `nr_inodes=` limit, regular files with their backing file.
 
 use crate::ext::{
-    fs::{AnonUser, SuperBlock},
+    fs::SuperBlock,
     inode::{Inode, InodeKind},
     shmem::BackingFile,
 };
@@ -39,7 +39,7 @@ pub(crate) fn new_inode(
     kind: InodeKind,
     mode: u16,
 ) -> Result<ARef<SealfsInode>> {
-    new_counted(sb, dir, kind, mode, None)
+    new_counted(sb, dir, kind, mode)
 }
 
 /// The prefix of a backing file's name: the mappings of a sealfs file
@@ -48,16 +48,15 @@ pub(crate) const NAME_PREFIX: &[u8] = b"sealfs:";
 
 /// Makes a regular file on `sb` whose data is in a new shmem file of the
 /// superblock's tmpfs mount, named `backing_name` (`NAME_PREFIX` and the
-/// file's name).  An anonymous file comes with its `AnonUser`.
+/// file's name).
 pub(crate) fn new_regular(
     sb: &SuperBlock<Sealfs>,
     dir: Option<&SealfsInode>,
     backing_name: &CStr,
     mode: u16,
-    anon: Option<AnonUser<Sealfs>>,
 ) -> Result<ARef<SealfsInode>> {
     let backing = BackingFile::new(&sb.data().tmpfs, backing_name)?;
-    new_counted(sb, dir, InodeKind::Regular(backing), mode, anon)
+    new_counted(sb, dir, InodeKind::Regular(backing), mode)
 }
 
 /// `NAME_PREFIX` and `name`, NUL-terminated.
@@ -74,8 +73,7 @@ fn new_counted(
     dir: Option<&SealfsInode>,
     kind: InodeKind,
     mode: u16,
-    anon: Option<AnonUser<Sealfs>>,
 ) -> Result<ARef<SealfsInode>> {
     sb.data().reserve_inode()?;
-    Inode::new(sb, dir, kind, mode, anon).inspect_err(|_| sb.data().release_inode())
+    Inode::new(sb, dir, kind, mode).inspect_err(|_| sb.data().release_inode())
 }

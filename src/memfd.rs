@@ -57,10 +57,12 @@ pub(crate) fn create(arg: usize, module: &'static ThisModule) -> Result<isize> {
     let name = CStr::from_bytes_with_nul(&name).map_err(|_| EINVAL)?;
 
     let fd = FdReservation::new(flags & CLOEXEC != 0)?;
-    // The inode holds the anonymous mount until it is evicted.
+    // The new file is a user of the internal mount while it is open
+    // (`AnonMount`); the caller's device file is one already, so this
+    // does not mount.
     let user = ANON_MOUNT.hold()?;
     let mount = user.mount();
-    let file_inode = inode::new_regular(mount.super_block(), None, name, 0o777, Some(user))?;
+    let file_inode = inode::new_regular(mount.super_block(), None, name, 0o777)?;
     // An anonymous file has no name in any directory.
     file_inode.clear_nlink();
     if flags & NOEXEC_SEAL != 0 {
@@ -71,7 +73,7 @@ pub(crate) fn create(arg: usize, module: &'static ThisModule) -> Result<isize> {
     } else {
         seals::init(&file_inode, SEAL_SEAL)?;
     }
-    let file = new_pseudo_file(&mount, file_inode, name, module)?;
+    let file = new_pseudo_file(&mount, file_inode, name, module, user)?;
     Ok(fd.install(file) as isize)
 }
 

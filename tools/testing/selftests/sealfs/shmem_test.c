@@ -20,6 +20,9 @@
  *    with memfd's errno, and no byte changed;
  *  - a writable shared mapping placed right after one made before
  *    F_SEAL_FUTURE_WRITE (a VMA merge would skip f_op->mmap): EPERM;
+ *  - the sealfs inode keeps its own rules: a write by another user clears
+ *    its setuid bit, and an inotify mark on an anonymous file outlives its
+ *    last close without trouble;
  *  - the mount options of the private tmpfs mount: a remount changes
  *    size= and nr_inodes= as on tmpfs, and huge=; /proc/self/mounts shows
  *    them; a bad value is EINVAL with a line in the kernel log.
@@ -38,7 +41,9 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/inotify.h>
 #include <sys/klog.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -511,6 +516,68 @@ TEST(new_writable_mapping_next_to_an_older_one_is_eperm_under_future_write)
 		munmap(area, 2 * PAGE);
 		close(fd);
 	}
+}
+
+/* ---- what the sealfs inode keeps ---- */
+
+/*
+ * A write by a task without CAP_FSETID clears the setuid and setgid bits
+ * (file_remove_privs) of the file written: the sealfs inode's, not only
+ * the backing inode's.
+ */
+TEST(write_by_another_user_clears_setuid_as_memfd)
+{
+	for_each_kind(k) {
+		int fd = kind_create(k, "suid", SEALFS_CLOEXEC), status;
+		struct stat st;
+		pid_t pid;
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fchmod(fd, 06777));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+				_exit(2);
+			_exit(write(fd, "x", 1) == 1 ? 0 : 3);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("%s", kind_name(k));
+		ASSERT_EQ(0, fstat(fd, &st));
+		EXPECT_EQ(0777, st.st_mode & 07777) TH_LOG("%s: mode %o", kind_name(k),
+							   st.st_mode & 07777);
+		close(fd);
+	}
+}
+
+/*
+ * An inotify mark holds an anonymous file's inode after its last close:
+ * the inode then goes with the internal mount's superblock.  Closing the
+ * inotify descriptor must return (it used to hang: the inode's eviction
+ * dropped the last reference to the mount).
+ */
+TEST(inotify_mark_outliving_an_anonymous_file_lets_go)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char path[64];
+		int fd = kind_create(SEALFS, "watched", SEALFS_CLOEXEC), in;
+
+		if (fd < 0 || (in = inotify_init1(IN_CLOEXEC)) < 0)
+			_exit(2);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (inotify_add_watch(in, path, IN_MODIFY | IN_CLOSE_WRITE) < 0)
+			_exit(3);
+		close(fd);
+		close(in);
+		_exit(0);
+	}
+	/* A hang here is the bug: the harness's timeout reports it. */
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* ---- mount options ---- */
