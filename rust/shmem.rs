@@ -276,15 +276,11 @@ impl BackingFile {
         iocb: *mut bindings::kiocb,
         to: *mut bindings::iov_iter,
     ) -> isize {
-        let mut backing_iocb = core::mem::MaybeUninit::<bindings::kiocb>::uninit();
-        // SAFETY: `iocb` is valid (function safety requirement); the clone
-        // is a synchronous kiocb (no completion) of the backing file, which
-        // shmem always completes before returning.
+        // SAFETY: `iocb` and `to` are valid (function safety requirement).
         unsafe {
-            bindings::sealfs_helper_kiocb_clone(backing_iocb.as_mut_ptr(), iocb, self.as_ptr());
-            let ret = bindings::vfs_iocb_iter_read(self.as_ptr(), backing_iocb.as_mut_ptr(), to);
-            (*iocb).ki_pos = (*backing_iocb.as_ptr()).ki_pos;
-            ret
+            self.with_iocb(iocb, |file, backing_iocb| {
+                bindings::vfs_iocb_iter_read(file, backing_iocb, to)
+            })
         }
     }
 
@@ -299,11 +295,33 @@ impl BackingFile {
         iocb: *mut bindings::kiocb,
         from: *mut bindings::iov_iter,
     ) -> isize {
+        // SAFETY: `iocb` and `from` are valid (function safety requirement).
+        unsafe {
+            self.with_iocb(iocb, |file, backing_iocb| {
+                bindings::vfs_iocb_iter_write(file, backing_iocb, from)
+            })
+        }
+    }
+
+    /// Runs `io` on the backing file with a clone of `iocb` (its flags and
+    /// position), then moves `iocb`'s position as far as `io` moved it.
+    ///
+    /// # Safety
+    ///
+    /// `iocb` must be a valid kiocb for the call's length.
+    unsafe fn with_iocb(
+        &self,
+        iocb: *mut bindings::kiocb,
+        io: impl FnOnce(*mut bindings::file, *mut bindings::kiocb) -> isize,
+    ) -> isize {
         let mut backing_iocb = core::mem::MaybeUninit::<bindings::kiocb>::uninit();
-        // SAFETY: as in `read_iter`.
+        // SAFETY: `iocb` is valid (function safety requirement).  The clone
+        // is a synchronous kiocb (no completion) of the backing file, which
+        // shmem always completes before returning, so it may live on our
+        // stack; `kiocb_clone` initialises it.
         unsafe {
             bindings::sealfs_helper_kiocb_clone(backing_iocb.as_mut_ptr(), iocb, self.as_ptr());
-            let ret = bindings::vfs_iocb_iter_write(self.as_ptr(), backing_iocb.as_mut_ptr(), from);
+            let ret = io(self.as_ptr(), backing_iocb.as_mut_ptr());
             (*iocb).ki_pos = (*backing_iocb.as_ptr()).ki_pos;
             ret
         }
