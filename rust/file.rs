@@ -65,6 +65,38 @@ impl File {
         Ok(ret)
     }
 
+    /// A new open file of the same file, read-only: what opening
+    /// `/proc/self/fd/N` with `O_RDONLY` gives (read permission is checked
+    /// as that open checks it), without `/proc`.
+    pub(crate) fn reopen_read_only(&self) -> Result<OwnedFile> {
+        let file = self.0.get();
+        // SAFETY: the file is valid and holds its path and inode (type
+        // invariant); `inode_permission` and `dentry_open` take what they
+        // keep.  The mounts of sealfs are not idmapped.
+        let new = unsafe {
+            let inode = bindings::sealfs_helper_file_inode(file);
+            kernel::error::to_result(bindings::inode_permission(
+                &raw mut bindings::nop_mnt_idmap,
+                inode,
+                (bindings::MAY_READ | bindings::MAY_OPEN) as i32,
+            ))?;
+            bindings::dentry_open(
+                &raw const (*file).f_path,
+                (bindings::O_RDONLY | bindings::O_LARGEFILE) as i32,
+                bindings::sealfs_helper_current_cred(),
+            )
+        };
+        // SAFETY: `dentry_open` returns a file or an `ERR_PTR`.
+        if unsafe { bindings::IS_ERR(new.cast()) } {
+            // SAFETY: `new` is an `ERR_PTR`.
+            return Err(Error::from_errno(
+                unsafe { bindings::PTR_ERR(new.cast()) } as i32
+            ));
+        }
+        // INVARIANT: `dentry_open` gave us the only reference.
+        Ok(OwnedFile(NonNull::new(new).ok_or(ENOMEM)?))
+    }
+
     /// Sets the file position (`vfs_setpos`), checking it against the
     /// maximum file size.
     pub(crate) fn set_pos(&self, pos: i64) -> Result<i64> {
@@ -244,6 +276,10 @@ pub(crate) mod flags {
     pub(crate) const SHARED: usize = bindings::VM_SHARED as usize;
     /// `mprotect` may add `WRITE`.
     pub(crate) const MAYWRITE: usize = bindings::VM_MAYWRITE as usize;
+    /// Pages may be executed.
+    pub(crate) const EXEC: usize = bindings::VM_EXEC as usize;
+    /// `mprotect` may add `EXEC`.
+    pub(crate) const MAYEXEC: usize = bindings::VM_MAYEXEC as usize;
 }
 
 /// A VMA being set up by `f_op->mmap`, before it is visible to anyone.
@@ -299,6 +335,19 @@ impl VmaNew {
         // SAFETY: the VMA is not yet visible and `mmap_lock` is held for
         // writing (type invariant), as `vm_flags_clear` needs.
         unsafe { bindings::sealfs_helper_vm_flags_clear(self.0.get(), flags::MAYWRITE as _) };
+        Ok(())
+    }
+
+    /// Clears `VM_MAYEXEC` so that `mprotect` can never make the mapping
+    /// executable (it fails with `EACCES`).  Fails with `EINVAL` if the
+    /// mapping is executable already.  Irreversible.
+    pub(crate) fn try_clear_mayexec(&self) -> Result {
+        if self.flags() & flags::EXEC != 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: the VMA is not yet visible and `mmap_lock` is held for
+        // writing (type invariant), as `vm_flags_clear` needs.
+        unsafe { bindings::sealfs_helper_vm_flags_clear(self.0.get(), flags::MAYEXEC as _) };
         Ok(())
     }
 

@@ -47,6 +47,30 @@ impl Mapping {
         unsafe { bindings::sealfs_helper_mapping_allow_writable(self.0.get()) };
     }
 
+    /// How many shared mappings that may be written exist (the count
+    /// `F_SEAL_WRITE` refuses, `i_mmap_writable`; 0 once denied).
+    pub(crate) fn writable_mappings(&self) -> u32 {
+        // SAFETY: the mapping is valid (type invariant); a racy read of a
+        // counter, for a report.
+        let count = unsafe {
+            bindings::sealfs_helper_atomic_read(&raw const (*self.0.get()).i_mmap_writable)
+        };
+        count.max(0) as u32
+    }
+
+    /// How many folios have references beyond the page cache and their
+    /// page-table mappings now (see [`Mapping::mark_pinned`]); marks
+    /// nothing.
+    pub(crate) fn count_pinned(&self) -> usize {
+        let mut pinned = 0;
+        self.walk(None, |_, folio| {
+            if has_extra_refs(folio) {
+                pinned += 1;
+            }
+        });
+        pinned
+    }
+
     /// Marks every folio that has references beyond the page cache and
     /// its page-table mappings; returns whether it marked any.  As memfd's
     /// `memfd_tag_pins`, the walk takes no folio reference: it looks at

@@ -65,6 +65,9 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     /// `symlink` in directory `dir`.
     fn symlink(dir: &Inode<Self>, dentry: &Dentry, target: &CStr) -> Result;
 
+    /// Checks an access to a regular file beyond its mode (`permission`):
+    /// `exec` for `MAY_EXEC`.  The mode is checked after, as usual.
+    fn permission(inode: &Inode<Self>, exec: bool) -> Result;
     /// Checks a `setattr` that `setattr_prepare` allowed, before anything
     /// changes (a size change then goes to the backing file, which checks
     /// it again).  Called with `i_rwsem` held.
@@ -74,6 +77,9 @@ pub(crate) trait FileSystem: Sized + Send + Sync + 'static {
     /// `mmap(2)` of a regular file: checks the mapping, then moves it to
     /// the file's backing file ([`super::shmem::BackingFile::map`]).
     fn mmap(file: &File, inode: &Inode<Self>, vma: &VmaNew) -> Result;
+    /// `/proc/PID/fdinfo/N` of a regular file: lines after the generic
+    /// ones, each `key:\tvalue\n`.
+    fn show_fdinfo(inode: &Inode<Self>, out: &mut SeqFile<'_>) -> core::fmt::Result;
 }
 
 /// The counts of `statfs(2)` a filesystem fills in; `simple_statfs` gives
@@ -214,14 +220,17 @@ impl<T: FileSystem> Drop for Registration<T> {
 /// files (so that all files open at once share one superblock, as memfds
 /// share `shm_mnt`: `copy_file_range` between two of them works).  Each
 /// file made on the mount also holds the mount itself, through its path,
-/// as does a reopen through `/proc/self/fd/N`.  So the last reference to
-/// the mount is dropped either by a device file's `release` (our code,
-/// while that file still holds the module) or by `__fput()` of a file
-/// (the VFS's code, after that file's `release` dropped its user), and
-/// never by an inode's eviction: an inode still referenced when the mount
-/// goes (an inotify or fanotify mark, landlock) is evicted inside
-/// `kill_sb` (`fsnotify_sb_delete`, `security_sb_delete`), while the
-/// superblock still holds the module.
+/// as does a reopen through `/proc/self/fd/N`, and any path to one of them
+/// (a path walk through `/proc/PID/fd/N`, a fanotify event).  So the last
+/// reference to the mount is dropped either by a device file's `release`
+/// (our code, while that file still holds the module) or by the VFS's code
+/// (`__fput()` of a file after its `release` dropped its user, a
+/// `path_put`), in process context with no lock of ours held, and never by
+/// an inode's eviction: an inode still referenced when the mount goes (an
+/// inotify or fanotify mark, landlock) is evicted inside `kill_sb`
+/// (`fsnotify_sb_delete`, `security_sb_delete`), while the superblock
+/// still holds the module.  (A reopen that outlives every user keeps its
+/// superblock; the next user mounts a new one.)
 ///
 /// The mount is made with the kernel's credentials, as `kern_mount` at
 /// module init would: the superblock's user namespace is the initial one,
@@ -410,7 +419,9 @@ impl<T: FileSystem> MountRef<T> {
 impl<T: FileSystem> Drop for MountRef<T> {
     fn drop(&mut self) {
         // SAFETY: the reference is ours (type invariant).  It is never the
-        // last: the `AnonUser` it came from keeps the state's meanwhile.
+        // last: the caller's device file, a user, keeps the state's
+        // meanwhile (the new file's own user may already be gone, closed
+        // by another thread once installed).
         unsafe { bindings::mntput(self.0) };
     }
 }

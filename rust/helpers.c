@@ -167,3 +167,18 @@ size_t sealfs_helper_iov_iter_count(const struct iov_iter *i)
 {
 	return iov_iter_count(i);
 }
+
+const struct cred *sealfs_helper_current_cred(void)
+{
+	return current_cred();
+}
+
+int sealfs_helper_atomic_read(const atomic_t *v)
+{
+	return atomic_read(v);
+}
+
+bool sealfs_helper_has_transparent_hugepage(void)
+{
+	return has_transparent_hugepage();
+}

@@ -9,6 +9,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pgtable.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
 #include <linux/pid_namespace.h>
@@ -50,6 +51,9 @@ void sealfs_helper_xa_lock_irq(struct xarray *xa);
 void sealfs_helper_xa_unlock_irq(struct xarray *xa);
 void sealfs_helper_put_cred(const struct cred *cred);
 size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
+const struct cred *sealfs_helper_current_cred(void);
+int sealfs_helper_atomic_read(const atomic_t *v);
+bool sealfs_helper_has_transparent_hugepage(void);
 
 /* Values of kernel macros that bindgen cannot evaluate (casts). */
 static const gfp_t sealfs_const_GFP_HIGHUSER = GFP_HIGHUSER;

@@ -71,6 +71,7 @@ impl<T: FileSystem> Tables<T> {
         fallocate: Some(fallocate::<T>),
         fsync: Some(bindings::noop_fsync),
         release: Some(super::file::release_anon_user::<T>),
+        show_fdinfo: Some(show_fdinfo::<T>),
         unlocked_ioctl: Some(ioctl::<T>),
         compat_ioctl: super::file::COMPAT_IOCTL,
         // SAFETY: all-zero is a valid table: `None` means "not provided".
@@ -78,6 +79,7 @@ impl<T: FileSystem> Tables<T> {
     };
 
     pub(crate) const FILE_INODE: bindings::inode_operations = bindings::inode_operations {
+        permission: Some(permission::<T>),
         setattr: Some(setattr::<T>),
         getattr: Some(getattr::<T>),
         // SAFETY: all-zero is a valid table: `None` means "not provided".
@@ -235,6 +237,23 @@ fn file_inode<T: FileSystem>(file: &File) -> &Inode<T> {
     }
 }
 
+/// `show_fdinfo`: the filesystem's lines of `/proc/PID/fdinfo/N`.
+///
+/// # Safety
+///
+/// Called by procfs with a `seq_file` to fill and an open regular file of
+/// `T`, held for the call.
+unsafe extern "C" fn show_fdinfo<T: FileSystem>(
+    seq: *mut bindings::seq_file,
+    file: *mut bindings::file,
+) {
+    // SAFETY: the file is held for the call; the `seq_file` is ours to
+    // write for the call.
+    let (file, mut out) = unsafe { (File::from_raw(file), SeqFile::from_raw(seq)) };
+    // Writing to a `seq_file` cannot fail (see `SeqFile`).
+    let _ = T::show_fdinfo(file_inode::<T>(file), &mut out);
+}
+
 /// The backing file of an open regular file of `T`.
 fn backing<T: FileSystem>(file: &File) -> Result<&BackingFile> {
     file_inode::<T>(file).backing().ok_or(EINVAL)
@@ -385,10 +404,34 @@ unsafe extern "C" fn fallocate<T: FileSystem>(
         let result = backing.fallocate(mode, offset, len);
         guard.sync_with(backing);
         result?;
-        // As `shmem_fallocate` does for its file, once it succeeded.
-        guard.file_modified(file, true)?;
+        // As `shmem_fallocate` does for its file, once it succeeded, and
+        // as it, whatever that gives: the allocation is done.
+        let _ = guard.file_modified(file, true);
         Ok(0)
     })
+}
+
+/// `permission` of a regular file: the filesystem's check, then the mode's
+/// (`generic_permission`).
+///
+/// # Safety
+///
+/// Called by the VFS with a referenced regular inode of `T`.
+unsafe extern "C" fn permission<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    inode: *mut bindings::inode,
+    mask: c_int,
+) -> c_int {
+    // SAFETY: the inode is of `T`, and the VFS holds it for the call (or,
+    // in an RCU path walk, keeps it alive: `free_inode` runs only after a
+    // grace period).
+    let sealfs_inode = unsafe { Inode::<T>::from_raw(inode) };
+    if let Err(e) = T::permission(sealfs_inode, mask & bindings::MAY_EXEC as c_int != 0) {
+        return e.to_errno();
+    }
+    // SAFETY: as above; `generic_permission` may be called in RCU walk
+    // mode (`MAY_NOT_BLOCK`) too, as the VFS calls us.
+    unsafe { bindings::generic_permission(idmap, inode, mask) }
 }
 
 /// `getattr` of a regular file: the size and blocks are the backing

@@ -36,6 +36,14 @@ use kernel::{
     str::CStr,
 };
 
+/// Whether tmpfs takes `huge=`: it refuses the option (`EINVAL`) on a
+/// kernel or CPU without transparent huge pages.
+pub(crate) fn huge_pages_available() -> bool {
+    // SAFETY: a read of the CPU's features, fixed at boot.
+    cfg!(CONFIG_TRANSPARENT_HUGEPAGE)
+        && unsafe { bindings::sealfs_helper_has_transparent_hugepage() }
+}
+
 /// `F_SEAL_SEAL`: kept in every backing inode's seals.
 const F_SEAL_SEAL: u32 = 0x1;
 

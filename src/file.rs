@@ -9,7 +9,7 @@
 
 use crate::ext::{
     bindings,
-    file::File,
+    file::{FdReservation, File},
     inode::{Dentry, InodeKind},
 };
 use crate::{
@@ -24,14 +24,34 @@ const IOC_MAGIC: u32 = 0xBE;
 pub(crate) const IOC_ADD_SEALS: u32 = _IO(IOC_MAGIC, 0x01);
 /// `SEALFS_IOC_GET_SEALS`: returns the seal mask.
 pub(crate) const IOC_GET_SEALS: u32 = _IO(IOC_MAGIC, 0x02);
+/// `SEALFS_IOC_OPEN_READONLY`: the argument is 0 or `O_CLOEXEC`; returns a
+/// new read-only descriptor of the file.
+pub(crate) const IOC_OPEN_READONLY: u32 = _IO(IOC_MAGIC, 0x03);
 
 /// `ioctl(2)` on a sealfs regular file.
 pub(crate) fn ioctl(file: &File, inode: &SealfsInode, cmd: u32, arg: usize) -> Result<isize> {
     match cmd {
         IOC_ADD_SEALS => seals::add_seals(file, inode, arg).map(|()| 0),
         IOC_GET_SEALS => Ok(inode.data().seals.get() as isize),
+        IOC_OPEN_READONLY => open_read_only(file, arg),
         _ => Err(ENOTTY),
     }
+}
+
+/// `SEALFS_IOC_OPEN_READONLY`: a new descriptor of the same file, opened
+/// `O_RDONLY`, as reopening `/proc/self/fd/N` read-only gives, for
+/// programs in a sandbox without `/proc` (spec section 9).  It cannot add
+/// seals (`EPERM`), map the file writable and shared (`EACCES`) or write
+/// (`EBADF`): the VFS's rules for a read-only descriptor.
+fn open_read_only(file: &File, arg: usize) -> Result<isize> {
+    let cloexec = match arg {
+        0 => false,
+        flags if flags == bindings::O_CLOEXEC as usize => true,
+        _ => return Err(EINVAL),
+    };
+    let fd = FdReservation::new(cloexec)?;
+    let new = file.reopen_read_only()?;
+    Ok(fd.install(new) as isize)
 }
 
 /// `mknod(2)`, `creat(2)` and `mkdir(2)` in a mount, as ramfs; a regular

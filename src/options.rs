@@ -5,7 +5,10 @@
 //! `size=` and `huge=` are handed to the private tmpfs mount that holds the
 //! files' data, which enforces them.
 
-use crate::ext::task::{self, Kgid, Kuid};
+use crate::ext::{
+    shmem,
+    task::{self, Kgid, Kuid},
+};
 use crate::superblock::SbInfo;
 use kernel::{c_str, fmt, prelude::*, str::CString};
 
@@ -24,14 +27,16 @@ pub(crate) enum Huge {
 }
 
 impl Huge {
-    /// The value stored by `as u8`.
-    pub(crate) fn from_u8(value: u8) -> Self {
-        match value {
-            v if v == Self::Never as u8 => Self::Never,
-            v if v == Self::Always as u8 => Self::Always,
-            v if v == Self::Advise as u8 => Self::Advise,
-            _ => Self::WithinSize,
-        }
+    /// The value stored by [`Huge::to_u8`].
+    pub(crate) fn from_u8(value: u8) -> Option<Self> {
+        [Self::Never, Self::Always, Self::WithinSize, Self::Advise]
+            .into_iter()
+            .find(|huge| *huge as u8 == value)
+    }
+
+    /// `huge` as a `u8`, for an atomic (`u8::MAX`: none).
+    pub(crate) fn to_u8(huge: Option<Self>) -> u8 {
+        huge.map_or(u8::MAX, |huge| huge as u8)
     }
 
     fn parse(value: &[u8]) -> Result<Self> {
@@ -153,14 +158,22 @@ impl MountOptions {
         Ok(())
     }
 
+    /// The `huge=` of a new superblock: the one given, else
+    /// `within_size` where the kernel has huge pages (tmpfs refuses the
+    /// option where it has none; a `huge=` given there is refused alike).
+    pub(crate) fn new_huge(&self) -> Option<Huge> {
+        self.huge
+            .or_else(|| shmem::huge_pages_available().then_some(Huge::WithinSize))
+    }
+
     /// The options of the private tmpfs mount of a new superblock: the
     /// size limit, rounded up to whole pages by tmpfs as by a tmpfs mount,
     /// and the huge pages.
     pub(crate) fn tmpfs_options(&self) -> Result<CString> {
-        let huge = self.huge.unwrap_or(Huge::WithinSize).as_str();
-        match self.size {
-            Some(size) => CString::try_from_fmt(fmt!("size={},huge={}", size, huge)),
-            None => CString::try_from_fmt(fmt!("huge={}", huge)),
+        let size = self.size.unwrap_or(0);
+        match self.new_huge() {
+            Some(huge) => CString::try_from_fmt(fmt!("size={},huge={}", size, huge.as_str())),
+            None => CString::try_from_fmt(fmt!("size={}", size)),
         }
     }
 }

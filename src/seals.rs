@@ -76,11 +76,15 @@
 use crate::ext::{
     file::{File, VmaNew},
     folio::{lru_add_drain, lru_add_drain_all, Mapping},
+    fs::SeqFile,
     inode::SetAttr,
     task,
 };
 use crate::inode::SealfsInode;
-use core::sync::atomic::{fence, AtomicU32, Ordering};
+use core::{
+    fmt::{self, Write},
+    sync::atomic::{fence, AtomicU32, Ordering},
+};
 use kernel::prelude::*;
 
 /// Prevents adding more seals.
@@ -95,9 +99,14 @@ pub(crate) const SEAL_WRITE: u32 = 0x8;
 pub(crate) const SEAL_FUTURE_WRITE: u32 = 0x10;
 /// Prevents changing the x bits of the mode.
 pub(crate) const SEAL_EXEC: u32 = 0x20;
-/// Every seal there is.
-const ALL_SEALS: u32 =
+/// Prevents new executable mappings and exec of the file; executable
+/// mappings made before it keep working (sealfs only, spec section 9).
+pub(crate) const SEAL_FUTURE_EXEC: u32 = 0x40;
+/// The seals memfd has, which the backing inode's copy may hold.
+const MEMFD_SEALS: u32 =
     SEAL_SEAL | SEAL_SHRINK | SEAL_GROW | SEAL_WRITE | SEAL_FUTURE_WRITE | SEAL_EXEC;
+/// Every seal there is.
+const ALL_SEALS: u32 = MEMFD_SEALS | SEAL_FUTURE_EXEC;
 
 /// The seals of one inode.
 ///
@@ -125,6 +134,11 @@ impl SealSet {
         self.get() & (SEAL_WRITE | SEAL_FUTURE_WRITE) != 0
     }
 
+    /// Whether no new way to execute the file may open.
+    pub(crate) fn is_exec_sealed(&self) -> bool {
+        self.get() & SEAL_FUTURE_EXEC != 0
+    }
+
     fn add(&self, seals: u32) {
         self.0.fetch_or(seals, Ordering::AcqRel);
     }
@@ -135,7 +149,7 @@ impl SealSet {
 pub(crate) fn init(inode: &SealfsInode, seals: u32) -> Result {
     let backing = inode.backing().ok_or(EINVAL)?;
     inode.data().seals.0.store(seals, Ordering::Release);
-    backing.lock().set_seals(seals);
+    backing.lock().set_seals(seals & MEMFD_SEALS);
     Ok(())
 }
 
@@ -187,7 +201,9 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
     }
     // 6. All together, on both inodes.
     set.add(seals);
-    backing_guard.set_seals(set.get());
+    // shmem knows memfd's seals; SEAL_FUTURE_EXEC needs no help there, as
+    // nothing on the private mount can be executed (`rust/shmem.rs`).
+    backing_guard.set_seals(set.get() & MEMFD_SEALS);
     if new_write_seal {
         // Point 3 of the file comment: the seal before the lift.  The
         // backing mapping stays denied (point 2).
@@ -241,16 +257,50 @@ fn wait_for_pins(mapping: &Mapping) -> Result {
     Err(EBUSY)
 }
 
+/// `/proc/PID/fdinfo/N`: the seals, and what would make `F_SEAL_WRITE`
+/// fail with `EBUSY` now (spec section 9): the shared mappings that may be
+/// written, and the folios pinned beyond the LRU caches (drained first, as
+/// the seal's wait does).
+pub(crate) fn show_fdinfo(inode: &SealfsInode, out: &mut SeqFile<'_>) -> fmt::Result {
+    writeln!(out, "seals:\t{:#06x}", inode.data().seals.get())?;
+    if let Some(backing) = inode.backing() {
+        let pages = backing.mapping();
+        lru_add_drain();
+        // Without the drain (no memory) more folios look pinned: the
+        // report says more than the seal would find, never less.
+        let _ = lru_add_drain_all();
+        writeln!(out, "writable_mappings:\t{}", pages.writable_mappings())?;
+        writeln!(out, "pinned_folios:\t{}", pages.count_pinned())?;
+    }
+    Ok(())
+}
+
 /// `f_op->mmap`'s part: a write-sealed file may not get a new writable
 /// shared mapping (`EPERM`), and its read-only shared mappings lose
 /// `VM_MAYWRITE`, so `mprotect` cannot make them writable later (`EACCES`).
 /// Private mappings are left alone: their writes never reach the file, and
 /// clearing `VM_MAYWRITE` there would break copy-on-write (spec 8).
+/// Under `SEAL_FUTURE_EXEC` no new mapping, shared or private, may be
+/// executable (`EPERM`), and each loses `VM_MAYEXEC` (`mprotect`:
+/// `EACCES`).
 pub(crate) fn check_mmap(seals: &SealSet, vma: &VmaNew) -> Result {
+    if seals.is_exec_sealed() {
+        vma.try_clear_mayexec().map_err(|_| EPERM)?;
+    }
     if !seals.is_write_sealed() || !vma.is_shared() {
         return Ok(());
     }
     vma.try_clear_maywrite().map_err(|_| EPERM)
+}
+
+/// `permission`'s part: under `SEAL_FUTURE_EXEC` the file cannot be
+/// executed (`execve`, `execveat`, `fexecve`, `access(X_OK)`: `EACCES`),
+/// whatever its mode.
+pub(crate) fn check_permission(seals: &SealSet, exec: bool) -> Result {
+    if exec && seals.is_exec_sealed() {
+        return Err(EACCES);
+    }
+    Ok(())
 }
 
 /// `setattr`'s part: the x bits may not change against `EXEC` (as

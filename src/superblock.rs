@@ -51,7 +51,8 @@ pub(crate) struct SbInfo {
     pub(crate) tmpfs: TmpfsMount,
     max_inodes: AtomicU64,
     used_inodes: AtomicU64,
-    /// `size=` in bytes (0: none), and `huge=`, as last set.
+    /// `size=` in bytes (0: none), and `huge=` (`Huge::to_u8`), as the
+    /// tmpfs mount last took them.
     size: AtomicU64,
     huge: AtomicU8,
     /// The root's `mode=`, `uid=` and `gid=` (mount only, as tmpfs).
@@ -104,7 +105,7 @@ impl SbInfo {
             self.size.store(size, Ordering::Release);
         }
         if let Some(huge) = opts.huge {
-            self.huge.store(huge as u8, Ordering::Release);
+            self.huge.store(Huge::to_u8(Some(huge)), Ordering::Release);
         }
     }
 }
@@ -129,7 +130,7 @@ impl FileSystem for Sealfs {
             max_inodes: AtomicU64::new(opts.nr_inodes.unwrap_or(0)),
             used_inodes: AtomicU64::new(0),
             size: AtomicU64::new(opts.size.unwrap_or(0)),
-            huge: AtomicU8::new(opts.huge.unwrap_or(Huge::WithinSize) as u8),
+            huge: AtomicU8::new(Huge::to_u8(opts.new_huge())),
             mode: opts.mode,
             uid: opts.uid,
             gid: opts.gid,
@@ -161,8 +162,10 @@ impl FileSystem for Sealfs {
         if let Some(gid) = info.gid {
             write!(out, ",gid={}", task::gid_in_init_ns(gid))?;
         }
-        let huge = Huge::from_u8(info.huge.load(Ordering::Acquire));
-        write!(out, ",huge={}", huge.as_str())
+        match Huge::from_u8(info.huge.load(Ordering::Acquire)) {
+            Some(huge) => write!(out, ",huge={}", huge.as_str()),
+            None => Ok(()),
+        }
     }
 
     fn fill_super(sb: &SuperBlock<Self>, opts: &MountOptions) -> Result {
@@ -198,12 +201,20 @@ impl FileSystem for Sealfs {
         file::symlink(dir, dentry, target)
     }
 
+    fn permission(inode: &SealfsInode, exec: bool) -> Result {
+        seals::check_permission(&inode.data().seals, exec)
+    }
+
     fn setattr(inode: &SealfsInode, attr: &SetAttr) -> Result {
         seals::check_setattr(&inode.data().seals, inode.mode(), attr)
     }
 
     fn ioctl(file: &File, inode: &SealfsInode, cmd: u32, arg: usize) -> Result<isize> {
         file::ioctl(file, inode, cmd, arg)
+    }
+
+    fn show_fdinfo(inode: &SealfsInode, out: &mut SeqFile<'_>) -> fmt::Result {
+        seals::show_fdinfo(inode, out)
     }
 
     fn mmap(_file: &File, inode: &SealfsInode, vma: &VmaNew) -> Result {

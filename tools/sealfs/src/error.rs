@@ -52,6 +52,8 @@ pub enum Operation {
     Check,
     /// Opening a path.
     Open(PathBuf),
+    /// Opening the file again read-only (`SEALFS_IOC_OPEN_READONLY`).
+    OpenReadOnly,
     /// Another system call on the file, named here.
     Syscall(&'static str),
 }
@@ -104,11 +106,13 @@ pub enum Rule {
     /// `EBUSY` adding seals, step 5: pages of the file were still pinned
     /// (O_DIRECT, io_uring fixed buffers, vmsplice) after the kernel's
     /// wait of about 150 ms.
-    ///
-    /// The kernel returns `EBUSY` for both step-5 rules; a refusal that
-    /// took less than [`PIN_WAIT_MIN`] is the mapping check, one that took
-    /// longer the pin wait.
     PinnedPages,
+    /// `EBUSY` adding seals, step 5: both a writable shared mapping and
+    /// pinned pages.
+    WritableMappingAndPinnedPages,
+    /// `EBUSY` adding seals, step 5, whose cause was gone when the crate
+    /// looked (a mapping or pin that went away meanwhile).
+    Busy,
     /// `EINTR` adding seals: a signal killed the wait for pinned pages.
     Interrupted,
     /// The fd is not on sealfs (its `statfs` `f_type` is another one),
@@ -125,14 +129,59 @@ pub enum Rule {
     Os,
 }
 
-/// A `SEALFS_IOC_ADD_SEALS` refused with `EBUSY` in less time than this was
+/// A memfd's `F_ADD_SEALS` refused with `EBUSY` in less time than this was
 /// refused by the mapping check; the pin wait sleeps 10 + 20 + 40 + 80 ms
-/// before it gives up.
+/// before it gives up.  A memfd gives no reason, so the crate can only
+/// guess from the time for the memfd fallback; on sealfs it reads the
+/// reason from `/proc/self/fdinfo/N` ([`BusyCause`]).
 ///
 /// ```
 /// assert_eq!(sealfs::PIN_WAIT_MIN.as_millis(), 100);
 /// ```
 pub const PIN_WAIT_MIN: Duration = Duration::from_millis(100);
+
+/// Why `F_SEAL_WRITE` would be refused with `EBUSY` now, from the lines
+/// sealfs adds to `/proc/PID/fdinfo/N` (`writable_mappings:` and
+/// `pinned_folios:`).
+///
+/// ```
+/// let cause = sealfs::BusyCause::parse("pos:\t0\nseals:\t0x0000\nwritable_mappings:\t1\npinned_folios:\t0\n");
+/// assert_eq!(cause, Some(sealfs::BusyCause { writable_mappings: 1, pinned_folios: 0 }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusyCause {
+    /// Shared mappings that may be written.
+    pub writable_mappings: u64,
+    /// Folios with references beyond the page cache and the page tables.
+    pub pinned_folios: u64,
+}
+
+impl BusyCause {
+    /// The cause in the text of a sealfs fdinfo file; `None` if it has
+    /// neither line (not a sealfs file).
+    pub fn parse(fdinfo: &str) -> Option<Self> {
+        let value = |key: &str| {
+            fdinfo
+                .lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+                .and_then(|v| v.trim().parse().ok())
+        };
+        Some(Self {
+            writable_mappings: value("writable_mappings")?,
+            pinned_folios: value("pinned_folios")?,
+        })
+    }
+
+    /// The rule this cause makes of an `EBUSY`.
+    pub fn rule(self) -> Rule {
+        match (self.writable_mappings > 0, self.pinned_folios > 0) {
+            (true, true) => Rule::WritableMappingAndPinnedPages,
+            (true, false) => Rule::WritableMapping,
+            (false, true) => Rule::PinnedPages,
+            (false, false) => Rule::Busy,
+        }
+    }
+}
 
 /// An error of this crate: the errno, the call, and the rule that refused
 /// it.
@@ -241,7 +290,7 @@ impl fmt::Display for Error {
             Operation::AddSeals {
                 requested,
                 implied_write,
-            } if matches!(self.rule, Rule::WritableMapping | Rule::PinnedPages) => {
+            } if self.rule.is_busy() => {
                 if *implied_write && !requested.contains(Seals::WRITE) {
                     f.write_str("F_SEAL_WRITE (implied by F_SEAL_EXEC on an executable file)")?;
                 } else {
@@ -255,6 +304,7 @@ impl fmt::Display for Error {
             Operation::GetSeals => f.write_str("reading the seals")?,
             Operation::Check => f.write_str("taking the fd as a sealfs file")?,
             Operation::Open(p) => write!(f, "opening {}", p.display())?,
+            Operation::OpenReadOnly => f.write_str("opening the file read-only")?,
             Operation::Syscall(name) => f.write_str(name)?,
         }
         let errno = self.errno_name();
@@ -295,6 +345,12 @@ impl fmt::Display for Rule {
             Rule::PinnedPages => f.write_str(
                 "pages of the file stayed pinned (O_DIRECT, io_uring, vmsplice) through the wait",
             ),
+            Rule::WritableMappingAndPinnedPages => {
+                f.write_str("the file has a writable shared mapping, and pages of it are pinned")
+            }
+            Rule::Busy => {
+                f.write_str("the file had a writable shared mapping or pinned pages, gone since")
+            }
             Rule::Interrupted => f.write_str("a signal ended the wait for pinned pages"),
             Rule::NotSealfs { f_type } => {
                 write!(f, "the file is not on sealfs (statfs f_type {f_type:#x})")
@@ -310,6 +366,19 @@ impl std::error::Error for Error {}
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
         e.into_io_error()
+    }
+}
+
+impl Rule {
+    /// Whether this is one of the `EBUSY` rules of `F_SEAL_WRITE`.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Rule::WritableMapping
+                | Rule::PinnedPages
+                | Rule::WritableMappingAndPinnedPages
+                | Rule::Busy
+        )
     }
 }
 
@@ -383,23 +452,27 @@ pub(crate) fn open_device_rule(errno: Errno) -> Rule {
 }
 
 /// The rule behind an errno of adding seals (spec section 3), knowing
-/// whether the fd is open for writing, what was asked, and how long the
-/// kernel took to say no.
+/// whether the fd is open for writing, the bits asked for that the file's
+/// kind does not know (a memfd has no `FUTURE_EXEC`), the kernel's reason
+/// for an `EBUSY` (sealfs's fdinfo), and, without one (a memfd), how long
+/// the kernel took to say no.
 pub(crate) fn add_seals_rule(
     errno: Errno,
     fd_writable: bool,
-    requested: Seals,
+    unknown: u32,
+    busy: Option<BusyCause>,
     elapsed: Duration,
 ) -> Rule {
     match errno {
         Errno::PERM if !fd_writable => Rule::NotOpenForWriting,
         Errno::PERM => Rule::SealSealed,
-        Errno::INVAL if requested.unknown_bits() != 0 => Rule::UnknownSeals {
-            bits: requested.unknown_bits(),
-        },
+        Errno::INVAL if unknown != 0 => Rule::UnknownSeals { bits: unknown },
         Errno::INVAL | Errno::NOTTY => Rule::NotSealable,
-        Errno::BUSY if elapsed >= PIN_WAIT_MIN => Rule::PinnedPages,
-        Errno::BUSY => Rule::WritableMapping,
+        Errno::BUSY => match busy {
+            Some(cause) => cause.rule(),
+            None if elapsed >= PIN_WAIT_MIN => Rule::PinnedPages,
+            None => Rule::WritableMapping,
+        },
         Errno::INTR => Rule::Interrupted,
         _ => Rule::Os,
     }
@@ -428,37 +501,77 @@ mod tests {
     fn add_seals_errnos_map_to_spec_section_3() {
         let fast = Duration::from_millis(1);
         let slow = Duration::from_millis(160);
-        let w = Seals::WRITE;
+        let busy = |w, p| {
+            Some(BusyCause {
+                writable_mappings: w,
+                pinned_folios: p,
+            })
+        };
         assert_eq!(
-            add_seals_rule(Errno::PERM, false, w, fast),
+            add_seals_rule(Errno::PERM, false, 0, None, fast),
             Rule::NotOpenForWriting
         );
-        assert_eq!(add_seals_rule(Errno::PERM, true, w, fast), Rule::SealSealed);
         assert_eq!(
-            add_seals_rule(Errno::INVAL, true, Seals::from_bits_retain(0x48), fast),
-            Rule::UnknownSeals { bits: 0x40 }
+            add_seals_rule(Errno::PERM, true, 0, None, fast),
+            Rule::SealSealed
         );
         assert_eq!(
-            add_seals_rule(Errno::INVAL, true, w, fast),
+            add_seals_rule(Errno::INVAL, true, 0x80, None, fast),
+            Rule::UnknownSeals { bits: 0x80 }
+        );
+        assert_eq!(
+            add_seals_rule(Errno::INVAL, true, 0, None, fast),
             Rule::NotSealable
         );
+        // sealfs says why (fdinfo), however long the call took.
         assert_eq!(
-            add_seals_rule(Errno::BUSY, true, w, fast),
+            add_seals_rule(Errno::BUSY, true, 0, busy(1, 0), slow),
             Rule::WritableMapping
         );
         assert_eq!(
-            add_seals_rule(Errno::BUSY, true, w, slow),
+            add_seals_rule(Errno::BUSY, true, 0, busy(0, 3), fast),
             Rule::PinnedPages
         );
         assert_eq!(
-            add_seals_rule(Errno::INTR, true, w, slow),
+            add_seals_rule(Errno::BUSY, true, 0, busy(2, 1), fast),
+            Rule::WritableMappingAndPinnedPages
+        );
+        assert_eq!(
+            add_seals_rule(Errno::BUSY, true, 0, busy(0, 0), fast),
+            Rule::Busy
+        );
+        // A memfd does not: the time is all there is.
+        assert_eq!(
+            add_seals_rule(Errno::BUSY, true, 0, None, fast),
+            Rule::WritableMapping
+        );
+        assert_eq!(
+            add_seals_rule(Errno::BUSY, true, 0, None, slow),
+            Rule::PinnedPages
+        );
+        assert_eq!(
+            add_seals_rule(Errno::INTR, true, 0, None, slow),
             Rule::Interrupted
         );
         assert_eq!(
-            add_seals_rule(Errno::NOTTY, true, w, fast),
+            add_seals_rule(Errno::NOTTY, true, 0, None, fast),
             Rule::NotSealable
         );
-        assert_eq!(add_seals_rule(Errno::NOMEM, true, w, fast), Rule::Os);
+        assert_eq!(add_seals_rule(Errno::NOMEM, true, 0, None, fast), Rule::Os);
+    }
+
+    #[test]
+    fn busy_cause_is_read_from_fdinfo() {
+        let text = "pos:\t0\nflags:\t02\nmnt_id:\t1\nino:\t2\nseals:\t0x0000\n\
+                    writable_mappings:\t0\npinned_folios:\t7\n";
+        assert_eq!(
+            BusyCause::parse(text),
+            Some(BusyCause {
+                writable_mappings: 0,
+                pinned_folios: 7
+            })
+        );
+        assert_eq!(BusyCause::parse("pos:\t0\nflags:\t02\n"), None);
     }
 
     #[test]
@@ -512,13 +625,31 @@ mod tests {
             "adding F_SEAL_WRITE refused: the fd is not open for writing (EPERM)"
         );
         let e = Error::new(
-            add(Seals::from_bits_retain(0x40)),
+            add(Seals::from_bits_retain(0x80)),
+            Rule::UnknownSeals { bits: 0x80 },
+            Errno::INVAL,
+        );
+        assert_eq!(
+            e.to_string(),
+            "adding 0x80 refused: unknown seal bits 0x80 (EINVAL)"
+        );
+        let e = Error::new(
+            add(Seals::FUTURE_EXEC),
             Rule::UnknownSeals { bits: 0x40 },
             Errno::INVAL,
         );
         assert_eq!(
             e.to_string(),
-            "adding 0x40 refused: unknown seal bits 0x40 (EINVAL)"
+            "adding SEALFS_SEAL_FUTURE_EXEC refused: unknown seal bits 0x40 (EINVAL)"
+        );
+        let e = Error::new(
+            add(Seals::WRITE),
+            Rule::WritableMappingAndPinnedPages,
+            Errno::BUSY,
+        );
+        assert_eq!(
+            e.to_string(),
+            "F_SEAL_WRITE refused: the file has a writable shared mapping, and pages of it are pinned (EBUSY)"
         );
         let e = Error::new(
             Operation::Create { memfd: false },

@@ -4,7 +4,8 @@
 
 use crate::Seals;
 use crate::error::{
-    Error, Operation, Result, Rule, add_seals_rule, create_rule, get_seals_rule, open_device_rule,
+    BusyCause, Error, Operation, Result, Rule, add_seals_rule, create_rule, get_seals_rule,
+    open_device_rule,
 };
 use crate::uapi::{self, DEVICE_PATH, NAME_MAX_LEN};
 use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
@@ -475,9 +476,11 @@ impl SealedFile {
         Self::from_fd(fd).map_err(FromFdError::into_error)
     }
 
-    /// A new read-only open file of the same file (a reopen of
-    /// `/proc/self/fd/N`), close-on-exec: to hand to a peer that must not
-    /// add seals. Its seals are the same: they belong to the file.
+    /// A new read-only open file of the same file, close-on-exec: to hand
+    /// to a peer that must not add seals. Its seals are the same: they
+    /// belong to the file. On sealfs it is `SEALFS_IOC_OPEN_READONLY`,
+    /// which needs no `/proc` (a sandbox may have none); a memfd is
+    /// reopened through `/proc/self/fd/N`.
     ///
     /// ```no_run
     /// let file = sealfs::CreateOptions::new().allow_sealing(true).create("x")?;
@@ -486,9 +489,17 @@ impl SealedFile {
     /// # Ok::<(), sealfs::Error>(())
     /// ```
     pub fn reopen_read_only(&self) -> Result<Self> {
-        let path = PathBuf::from(format!("/proc/self/fd/{}", self.file.as_raw_fd()));
-        let fd = rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-            .map_err(|e| Error::os(Operation::Open(path), e))?;
+        let fd = match self.backend {
+            // SAFETY: SEALFS_IOC_OPEN_READONLY takes O_CLOEXEC by value and
+            // returns a new fd.
+            Backend::Sealfs => unsafe { rustix::ioctl::ioctl(&self.file, uapi::OpenReadOnly) }
+                .map_err(|e| Error::os(Operation::OpenReadOnly, e))?,
+            Backend::Memfd => {
+                let path = PathBuf::from(format!("/proc/self/fd/{}", self.file.as_raw_fd()));
+                rustix::fs::open(&path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+                    .map_err(|e| Error::os(Operation::Open(path), e))?
+            }
+        };
         Ok(Self {
             file: File::from(fd),
             backend: self.backend,
@@ -559,8 +570,20 @@ impl SealedFile {
         let writable = rustix::fs::fcntl_getfl(&self.file)
             .map(|fl| fl & OFlags::RWMODE != OFlags::RDONLY)
             .unwrap_or(true);
-        let rule = add_seals_rule(e, writable, seals, elapsed);
-        let implied_write = matches!(rule, Rule::WritableMapping | Rule::PinnedPages)
+        let (unknown, busy) = match self.backend {
+            // sealfs says why it is busy in the file's fdinfo.
+            Backend::Sealfs => (
+                seals.unknown_bits(),
+                (e == Errno::BUSY).then(|| self.busy_cause()).flatten(),
+            ),
+            // memfd has no FUTURE_EXEC: it is unknown there.
+            Backend::Memfd => (
+                seals.bits() & !(Seals::all() - Seals::FUTURE_EXEC).bits(),
+                None,
+            ),
+        };
+        let rule = add_seals_rule(e, writable, unknown, busy, elapsed);
+        let implied_write = rule.is_busy()
             && seals.contains(Seals::EXEC)
             && !seals.contains(Seals::WRITE)
             && rustix::fs::fstat(&self.file).is_ok_and(|st| st.st_mode & 0o111 != 0);
@@ -572,6 +595,24 @@ impl SealedFile {
             rule,
             e,
         )
+    }
+
+    /// What would make `F_SEAL_WRITE` fail with `EBUSY` now, from the
+    /// file's `/proc/self/fdinfo/N` (sealfs only; `None` for a memfd or
+    /// without `/proc`).
+    ///
+    /// ```no_run
+    /// let file = sealfs::CreateOptions::new().allow_sealing(true).create("x")?;
+    /// let cause = file.busy_cause().unwrap();
+    /// assert_eq!(cause.writable_mappings, 0);
+    /// # Ok::<(), sealfs::Error>(())
+    /// ```
+    pub fn busy_cause(&self) -> Option<BusyCause> {
+        if self.backend != Backend::Sealfs {
+            return None;
+        }
+        let path = format!("/proc/self/fdinfo/{}", self.file.as_raw_fd());
+        BusyCause::parse(&std::fs::read_to_string(path).ok()?)
     }
 
     /// Sets or clears close-on-exec on the fd (clear it to hand the fd to

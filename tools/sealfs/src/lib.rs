@@ -66,6 +66,6 @@ mod file;
 mod seals;
 pub mod uapi;
 
-pub use error::{Error, Operation, PIN_WAIT_MIN, Result, Rule, errno_name};
+pub use error::{BusyCause, Error, Operation, PIN_WAIT_MIN, Result, Rule, errno_name};
 pub use file::{Backend, CreateOptions, FromFdError, SealedFile};
 pub use seals::{ParseSealsError, Seals};

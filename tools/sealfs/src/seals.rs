@@ -42,17 +42,21 @@ bitflags::bitflags! {
         /// executable file it also adds `SHRINK`, `GROW`, `WRITE` and
         /// `FUTURE_WRITE`.
         const EXEC = 0x0020;
+        /// No new executable mapping and no exec of the file (sealfs only:
+        /// a memfd refuses the bit with `EINVAL`).
+        const FUTURE_EXEC = 0x0040;
     }
 }
 
 /// Each seal with its short name and its `F_SEAL_*` name, in bit order.
-const NAMES: [(Seals, &str, &str); 6] = [
+const NAMES: [(Seals, &str, &str); 7] = [
     (Seals::SEAL, "seal", "F_SEAL_SEAL"),
     (Seals::SHRINK, "shrink", "F_SEAL_SHRINK"),
     (Seals::GROW, "grow", "F_SEAL_GROW"),
     (Seals::WRITE, "write", "F_SEAL_WRITE"),
     (Seals::FUTURE_WRITE, "future_write", "F_SEAL_FUTURE_WRITE"),
     (Seals::EXEC, "exec", "F_SEAL_EXEC"),
+    (Seals::FUTURE_EXEC, "future_exec", "SEALFS_SEAL_FUTURE_EXEC"),
 ];
 
 impl Seals {
@@ -75,7 +79,7 @@ impl Seals {
     /// ```
     /// use sealfs::Seals;
     /// assert_eq!((Seals::WRITE | Seals::SEAL).c_names(), "F_SEAL_SEAL|F_SEAL_WRITE");
-    /// assert_eq!(Seals::from_bits_retain(0x48).c_names(), "F_SEAL_WRITE|0x40");
+    /// assert_eq!(Seals::from_bits_retain(0x88).c_names(), "F_SEAL_WRITE|0x80");
     /// ```
     pub fn c_names(self) -> String {
         let mut parts: Vec<String> = NAMES
@@ -94,13 +98,13 @@ impl Seals {
         }
     }
 
-    /// The bits outside the six seals Linux defines (a set made with
-    /// [`Seals::from_bits_retain`] may have some; the kernel refuses them
-    /// with `EINVAL`).
+    /// The bits outside the seven seals sealfs knows (the six of Linux and
+    /// `FUTURE_EXEC`; a set made with [`Seals::from_bits_retain`] may have
+    /// some; the kernel refuses them with `EINVAL`).
     ///
     /// ```
     /// use sealfs::Seals;
-    /// assert_eq!(Seals::from_bits_retain(0x41).unknown_bits(), 0x40);
+    /// assert_eq!(Seals::from_bits_retain(0x81).unknown_bits(), 0x80);
     /// ```
     pub fn unknown_bits(self) -> u32 {
         self.bits() & !Seals::all().bits()
@@ -204,7 +208,10 @@ fn parse_word(word: &str) -> Option<Seals> {
         return word.parse().ok().map(Seals::from_bits_retain);
     }
     let lower = word.to_ascii_lowercase().replace('-', "_");
-    let name = lower.strip_prefix("f_seal_").unwrap_or(&lower);
+    let name = lower
+        .strip_prefix("f_seal_")
+        .or_else(|| lower.strip_prefix("sealfs_seal_"))
+        .unwrap_or(&lower);
     match name {
         "all" => return Some(Seals::all()),
         "none" => return Some(Seals::empty()),
@@ -229,12 +236,14 @@ mod tests {
         assert_eq!(Seals::WRITE.bits(), SealFlags::WRITE.bits());
         assert_eq!(Seals::FUTURE_WRITE.bits(), SealFlags::FUTURE_WRITE.bits());
         assert_eq!(Seals::EXEC.bits(), SealFlags::EXEC.bits());
-        assert_eq!(Seals::all().bits(), 0x3f);
+        // SEALFS_SEAL_FUTURE_EXEC, the next free F_SEAL_* bit.
+        assert_eq!(Seals::FUTURE_EXEC.bits(), 0x40);
+        assert_eq!(Seals::all().bits(), 0x7f);
     }
 
     #[test]
     fn display_and_parse_round_trip() {
-        for bits in 0..=0x3f {
+        for bits in 0..=0x7f {
             let seals = Seals::from_bits(bits).unwrap();
             assert_eq!(seals.to_string().parse::<Seals>(), Ok(seals), "{bits:#x}");
             assert_eq!(seals.c_names().parse::<Seals>(), Ok(seals), "{bits:#x}");
@@ -246,7 +255,7 @@ mod tests {
         assert_eq!(Seals::empty().to_string(), "none");
         assert_eq!(
             Seals::all().to_string(),
-            "seal,shrink,grow,write,future_write,exec"
+            "seal,shrink,grow,write,future_write,exec,future_exec"
         );
         assert_eq!(Seals::from_bits_retain(0x81).to_string(), "seal,0x80");
         assert_eq!(Seals::empty().c_names(), "0");
@@ -263,6 +272,8 @@ mod tests {
         assert_eq!("all".parse(), Ok(Seals::all()));
         assert_eq!("none".parse(), Ok(Seals::empty()));
         assert_eq!("0x40".parse::<Seals>().map(|s| s.bits()), Ok(0x40));
+        assert_eq!("future-exec".parse(), Ok(Seals::FUTURE_EXEC));
+        assert_eq!("SEALFS_SEAL_FUTURE_EXEC".parse(), Ok(Seals::FUTURE_EXEC));
         assert_eq!("6".parse(), Ok(Seals::SHRINK | Seals::GROW));
     }
 
@@ -277,8 +288,8 @@ mod tests {
 
     #[test]
     fn unknown_bits_are_reported() {
-        assert_eq!(Seals::from_bits_retain(0x140).unknown_bits(), 0x140);
+        assert_eq!(Seals::from_bits_retain(0x180).unknown_bits(), 0x180);
         assert_eq!(Seals::all().unknown_bits(), 0);
-        assert_eq!(Seals::from_bits_retain(0x48).c_names(), "F_SEAL_WRITE|0x40");
+        assert_eq!(Seals::from_bits_retain(0x88).c_names(), "F_SEAL_WRITE|0x80");
     }
 }

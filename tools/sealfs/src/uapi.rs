@@ -77,6 +77,10 @@ pub const SEALFS_IOC_ADD_SEALS: Opcode = opcode::none(SEALFS_IOC_MAGIC, 0x01);
 /// `SEALFS_IOC_GET_SEALS`: `_IO(0xBE, 0x02)`, on a sealfs file; returns the
 /// seal mask (as `F_GET_SEALS`).
 pub const SEALFS_IOC_GET_SEALS: Opcode = opcode::none(SEALFS_IOC_MAGIC, 0x02);
+/// `SEALFS_IOC_OPEN_READONLY`: `_IO(0xBE, 0x03)`, on a sealfs file; the
+/// argument is 0 or `O_CLOEXEC`, by value; returns a new read-only fd of
+/// the file.
+pub const SEALFS_IOC_OPEN_READONLY: Opcode = opcode::none(SEALFS_IOC_MAGIC, 0x03);
 
 /// `SEALFS_IOC_CREATE` with a name and flags; its output is the new fd.
 pub(crate) struct Create<'a> {
@@ -138,6 +142,30 @@ unsafe impl Ioctl for AddSeals {
 
     unsafe fn output_from_ptr(_: IoctlOutput, _: *mut c_void) -> rustix::io::Result<()> {
         Ok(())
+    }
+}
+
+/// `SEALFS_IOC_OPEN_READONLY` with `O_CLOEXEC`; its output is the new fd.
+pub(crate) struct OpenReadOnly;
+
+// SAFETY: the argument is an integer passed by value, not a pointer; the
+// result is a new fd, which the output takes ownership of.
+unsafe impl Ioctl for OpenReadOnly {
+    type Output = OwnedFd;
+    const IS_MUTATING: bool = false;
+
+    fn opcode(&self) -> Opcode {
+        SEALFS_IOC_OPEN_READONLY
+    }
+
+    fn as_ptr(&mut self) -> *mut c_void {
+        rustix::fs::OFlags::CLOEXEC.bits() as usize as *mut c_void
+    }
+
+    unsafe fn output_from_ptr(out: IoctlOutput, _: *mut c_void) -> rustix::io::Result<OwnedFd> {
+        // SAFETY: a successful SEALFS_IOC_OPEN_READONLY returns a new fd
+        // that nobody else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(out as RawFd) })
     }
 }
 

@@ -157,6 +157,10 @@ run sealctl seals --numeric "$mnt/config"
 [ "$out" = "0x000c" ]
 check "seals --numeric"
 
+run sealctl seal "$mnt/config" --future-exec
+[ "$rc" = 0 ] && [ "$out" = "grow,write,future_exec (0x004c)" ]
+check "seal --future-exec (sealfs only)"
+
 run sealctl seals /proc/self/exe
 [ "$rc" = 1 ] &&
 	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ $out == *"not on sealfs"* ]]

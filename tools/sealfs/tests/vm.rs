@@ -270,6 +270,53 @@ fn write_seal_while_a_pipe_holds_a_page_is_pinned_pages() {
 }
 
 #[test]
+fn ebusy_names_both_causes_from_fdinfo() {
+    need_sealfs!();
+    let file = sealable("both");
+    file.as_file().write_all(&[b'a'; 2 * PAGE]).unwrap();
+    let _map = Map::new(
+        &file,
+        PAGE,
+        ProtFlags::READ | ProtFlags::WRITE,
+        MapFlags::SHARED,
+    )
+    .unwrap();
+    let (rd, wr) = rustix::pipe::pipe().unwrap();
+    let mut off = 0u64;
+    rustix::pipe::splice(
+        &file,
+        Some(&mut off),
+        &wr,
+        None,
+        PAGE,
+        rustix::pipe::SpliceFlags::empty(),
+    )
+    .unwrap();
+    let cause = file.busy_cause().unwrap();
+    assert_eq!(cause.writable_mappings, 1);
+    assert_eq!(cause.pinned_folios, 1);
+    let err = file.add_seals(Seals::WRITE).unwrap_err();
+    assert_eq!(err.rule(), &Rule::WritableMappingAndPinnedPages, "{err}");
+    drop(rd);
+    drop(wr);
+}
+
+#[test]
+fn future_exec_is_a_seal_of_sealfs() {
+    need_sealfs!();
+    let file = sealable("fexec");
+    file.add_seals(Seals::FUTURE_EXEC).unwrap();
+    assert_eq!(file.seals().unwrap(), Seals::EXEC | Seals::FUTURE_EXEC);
+    let err = Map::new(
+        &file,
+        PAGE,
+        ProtFlags::READ | ProtFlags::EXEC,
+        MapFlags::PRIVATE,
+    );
+    assert_eq!(err.err(), Some(rustix::io::Errno::PERM));
+}
+
+#[test]
 fn a_read_only_fd_cannot_add_seals() {
     need_sealfs!();
     let file = sealable("ro");
@@ -288,9 +335,9 @@ fn unknown_seal_bits_are_einval() {
     need_sealfs!();
     let file = sealable("bits");
     let err = file
-        .add_seals(Seals::from_bits_retain(0x40 | 0x8))
+        .add_seals(Seals::from_bits_retain(0x80 | 0x8))
         .unwrap_err();
-    assert_eq!(err.rule(), &Rule::UnknownSeals { bits: 0x40 });
+    assert_eq!(err.rule(), &Rule::UnknownSeals { bits: 0x80 });
     assert_eq!(err.errno_name(), "EINVAL");
     assert_eq!(file.seals().unwrap(), Seals::EXEC);
 }

@@ -178,7 +178,21 @@ static void test_seal_argument_width(void)
 	CHECK(fcntl(fd, F_ADD_SEALS, 0x100000000UL | F_SEAL_GROW) == 0, "ADD_SEALS");
 	CHECK(fcntl(fd, F_GET_SEALS) == F_SEAL_GROW, "seals %d", fcntl(fd, F_GET_SEALS));
 	errno = 0;
-	CHECK(fcntl(fd, F_ADD_SEALS, 0x40) == -1 && errno == EINVAL, "unknown seal bit");
+	CHECK(fcntl(fd, F_ADD_SEALS, 0x80) == -1 && errno == EINVAL, "unknown seal bit");
+}
+
+/* SEALFS_SEAL_FUTURE_EXEC (0x40) passes through to sealfs, which has it. */
+static void test_future_exec_seal(void)
+{
+	int fd = memfd_create("fexec", MFD_ALLOW_SEALING);
+	void *p;
+
+	expect_sealfs(fd, "fexec");
+	CHECK(ftruncate(fd, 4096) == 0, "ftruncate");
+	CHECK(fcntl(fd, F_ADD_SEALS, 0x40) == 0, "ADD_SEALS(0x40): %s", strerror(errno));
+	CHECK((fcntl(fd, F_GET_SEALS) & 0x40) == 0x40, "seals %#x", fcntl(fd, F_GET_SEALS));
+	p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	CHECK(p == MAP_FAILED && errno == EPERM, "PROT_EXEC mapping after the seal");
 }
 
 static void test_create_errors(void)
@@ -358,6 +372,7 @@ static const struct {
 } tests[] = {
 	T(memfd_create_is_sealfs), T(syscall_memfd_create_is_sealfs), T(cloexec),
 	T(lowest_fd), T(no_allow_sealing), T(fcntl_and_fcntl64_seal), T(seal_argument_width),
+	T(future_exec_seal),
 	T(create_errors), T(fcntl_passthrough), T(syscall_passthrough),
 	T(other_files_untouched), T(sealfs_mount), T(no_device_fails_clearly),
 	T(no_device_falls_back), T(trace),

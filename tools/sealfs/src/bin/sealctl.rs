@@ -26,7 +26,8 @@ use std::process::{Command, ExitCode};
 #[derive(Parser, Debug)]
 #[command(name = "sealctl", version, about, long_about = None)]
 #[command(after_help = "\
-Seal names: seal, shrink, grow, write, future_write, exec, all (also F_SEAL_* and -).
+Seal names: seal, shrink, grow, write, future_write, exec, future_exec, all
+(also F_SEAL_*, SEALFS_SEAL_* and -).
 Exit status: 0 on success; 1 on an error, with one line on standard error;
 2 on a usage error; for `create`, the status of CMD (126/127: CMD could
 not be run).
@@ -73,8 +74,9 @@ struct CreateArgs {
     #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
 
-    /// Give CMD a read-only fd (a reopen of the file) instead of the
-    /// read-write one, so it cannot add seals either.
+    /// Give CMD a read-only fd (SEALFS_IOC_OPEN_READONLY: no /proc
+    /// needed) instead of the read-write one, so it cannot add seals
+    /// either.
     #[arg(long)]
     read_only: bool,
 
@@ -141,6 +143,11 @@ struct SealArgs {
     /// shrink, grow, write and future_write too).
     #[arg(long)]
     exec: bool,
+
+    /// SEALFS_SEAL_FUTURE_EXEC: no new executable mapping and no exec of
+    /// the file (sealfs only).
+    #[arg(long)]
+    future_exec: bool,
 
     /// F_SEAL_SEAL: no seal can be added after these.
     #[arg(long)]
@@ -280,6 +287,7 @@ fn seal_cmd(a: SealArgs) -> Result<u8, Fail> {
         (a.write, Seals::WRITE),
         (a.future_write, Seals::FUTURE_WRITE),
         (a.exec, Seals::EXEC),
+        (a.future_exec, Seals::FUTURE_EXEC),
         (a.seal, Seals::SEAL),
     ] {
         if on {
@@ -478,6 +486,9 @@ mod tests {
         let cli = Cli::try_parse_from(["sealctl", "seal", "/mnt/f", "--write", "--seal"]).unwrap();
         let Cmd::Seal(a) = cli.command else { panic!() };
         assert!(a.write && a.seal && !a.grow);
+        let cli = Cli::try_parse_from(["sealctl", "seal", "/mnt/f", "--future-exec"]).unwrap();
+        let Cmd::Seal(a) = cli.command else { panic!() };
+        assert!(a.future_exec && !a.exec);
     }
 
     #[test]

@@ -171,6 +171,7 @@ static unsigned int random_cmd(void)
 {
 	static const unsigned int ours[] = {
 		SEALFS_IOC_CREATE, SEALFS_IOC_ADD_SEALS, SEALFS_IOC_GET_SEALS,
+		SEALFS_IOC_OPEN_READONLY,
 	};
 	static const unsigned char types[] = { 'T', 'f', 'X', 'F', 'v', 0x94, 0xBE };
 	unsigned int cmd;
@@ -191,7 +192,7 @@ static unsigned int random_cmd(void)
 			break;
 		case 5:
 			/* Ours with one bit flipped. */
-			cmd = ours[(r >> 8) % 3] ^ (1u << ((r >> 16) % 32));
+			cmd = ours[(r >> 8) % ARRAY_SIZE(ours)] ^ (1u << ((r >> 16) % 32));
 			break;
 		case 6:
 			cmd = _IOC((r >> 8) & 3, types[(r >> 10) % sizeof(types)],
@@ -221,7 +222,7 @@ static unsigned long random_arg(struct arg_pool *pool)
 	case 0:
 		return 0;
 	case 1:
-		return (r >> 8) & 0x3f;	/* seal-mask sized */
+		return (r >> 8) & 0x7f;	/* seal-mask sized */
 	case 2:
 		return (unsigned long)-1;
 	case 3:
@@ -340,7 +341,9 @@ FIXTURE_TEARDOWN(ns)
 /*
  * Random ioctls on a sealfs fd and on its oracle (a memfd for a file, a
  * tmpfs directory for a directory): the same result, ENOTTY, for every
- * command but the seal ioctls, which must give 0, a mask, EINVAL or EPERM.
+ * command but the seal ioctls, which must give 0, a mask, EINVAL or EPERM,
+ * and SEALFS_IOC_OPEN_READONLY, which must give an fd for 0 or O_CLOEXEC
+ * and EINVAL for anything else.
  */
 static void random_ioctls_vs(struct __test_metadata *_metadata, const char *what,
 			     int fd, int oracle, int is_file, int writable)
@@ -360,16 +363,38 @@ static void random_ioctls_vs(struct __test_metadata *_metadata, const char *what
 		case 1:
 			cmd = SEALFS_IOC_GET_SEALS;
 			break;
+		case 2:
+			cmd = SEALFS_IOC_OPEN_READONLY;
+			if ((i / 16) % 2)
+				arg = (i / 32) % 2 ? O_CLOEXEC : 0;
+			break;
 		default:
 			cmd = random_cmd();
 		}
 		ret = ioctl(fd, cmd, arg);
 		err = errno;
+		if (is_file && cmd == SEALFS_IOC_OPEN_READONLY) {
+			ours++;
+			if (arg == 0 || arg == O_CLOEXEC) {
+				EXPECT_LE(0, ret) TH_LOG("%s: OPEN_READONLY(%#lx): %s", what, arg,
+							 strerror(err));
+				if (ret >= 0) {
+					EXPECT_EQ(O_RDONLY, fcntl(ret, F_GETFL) & O_ACCMODE);
+					close(ret);
+				}
+			} else {
+				EXPECT_EQ(-1, ret) TH_LOG("%s: OPEN_READONLY(%#lx) gave %d", what, arg, ret);
+				EXPECT_EQ(EINVAL, err) TH_LOG("%s: OPEN_READONLY(%#lx)", what, arg);
+				if (ret >= 0)
+					close(ret);
+			}
+			continue;
+		}
 		if (is_file && (cmd == SEALFS_IOC_ADD_SEALS || cmd == SEALFS_IOC_GET_SEALS)) {
 			ours++;
 			if (cmd == SEALFS_IOC_GET_SEALS) {
 				EXPECT_LE(0, ret) TH_LOG("%s: GET_SEALS: %s", what, strerror(err));
-				EXPECT_EQ(0, ret & ~0x3f) TH_LOG("%s: GET_SEALS gave %#x", what, ret);
+				EXPECT_EQ(0, ret & ~0x7f) TH_LOG("%s: GET_SEALS gave %#x", what, ret);
 			} else if (ret != 0) {
 				/* Unknown bits; SEAL_SEAL already on; an O_RDONLY fd. */
 				EXPECT_TRUE(err == EINVAL || err == EPERM)
@@ -379,7 +404,7 @@ static void random_ioctls_vs(struct __test_metadata *_metadata, const char *what
 				}
 			} else {
 				EXPECT_TRUE(writable) TH_LOG("%s: ADD_SEALS(%#lx) worked", what, arg);
-				EXPECT_EQ(0UL, arg & ~0x3fUL) TH_LOG("%s: ADD_SEALS(%#lx) worked", what, arg);
+				EXPECT_EQ(0UL, arg & ~0x7fUL) TH_LOG("%s: ADD_SEALS(%#lx) worked", what, arg);
 			}
 			continue;
 		}
