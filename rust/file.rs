@@ -65,9 +65,17 @@ impl File {
         Ok(ret)
     }
 
+    /// Whether the file was opened for reading (`FMODE_READ`).
+    pub(crate) fn is_readable(&self) -> bool {
+        // SAFETY: the file is valid (type invariant); `f_mode` is set at
+        // open.
+        unsafe { (*self.0.get()).f_mode & bindings::sealfs_const_FMODE_READ != 0 }
+    }
+
     /// A new open file of the same file, read-only: what opening
-    /// `/proc/self/fd/N` with `O_RDONLY` gives (read permission is checked
-    /// as that open checks it), without `/proc`.
+    /// `/proc/self/fd/N` with `O_RDONLY` gives (read permission and the
+    /// security hooks are checked as that open checks them), without
+    /// `/proc`.
     pub(crate) fn reopen_read_only(&self) -> Result<OwnedFile> {
         let file = self.0.get();
         // SAFETY: the file is valid and holds its path and inode (type

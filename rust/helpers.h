@@ -57,6 +57,7 @@ bool sealfs_helper_has_transparent_hugepage(void);
 
 /* Values of kernel macros that bindgen cannot evaluate (casts). */
 static const gfp_t sealfs_const_GFP_HIGHUSER = GFP_HIGHUSER;
+static const fmode_t sealfs_const_FMODE_READ = FMODE_READ;
 static const fmode_t sealfs_const_FMODE_WRITE = FMODE_WRITE;
 static const fmode_t sealfs_const_FMODE_LSEEK = FMODE_LSEEK;
 static const fmode_t sealfs_const_FMODE_PREAD = FMODE_PREAD;

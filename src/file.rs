@@ -42,13 +42,18 @@ pub(crate) fn ioctl(file: &File, inode: &SealfsInode, cmd: u32, arg: usize) -> R
 /// `O_RDONLY`, as reopening `/proc/self/fd/N` read-only gives, for
 /// programs in a sandbox without `/proc` (spec section 9).  It cannot add
 /// seals (`EPERM`), map the file writable and shared (`EACCES`) or write
-/// (`EBADF`): the VFS's rules for a read-only descriptor.
+/// (`EBADF`): the VFS's rules for a read-only descriptor.  It only ever
+/// takes rights away: the descriptor it is called on must be readable
+/// (`EBADF` otherwise).
 fn open_read_only(file: &File, arg: usize) -> Result<isize> {
     let cloexec = match arg {
         0 => false,
         flags if flags == bindings::O_CLOEXEC as usize => true,
         _ => return Err(EINVAL),
     };
+    if !file.is_readable() {
+        return Err(EBADF);
+    }
     let fd = FdReservation::new(cloexec)?;
     let new = file.reopen_read_only()?;
     Ok(fd.install(new) as isize)

@@ -19,7 +19,14 @@
 //! a VMA), truncation (`shmem_setattr`) and new mappings of the backing
 //! inode (`memfd_check_seals_mmap` in `do_mmap`, for `/proc/PID/map_files`).
 //! So sealfs checks only what shmem cannot see: the mode of the sealfs
-//! inode (`F_SEAL_EXEC`) and mappings of the sealfs file (`check_mmap`).
+//! inode (`F_SEAL_EXEC`), mappings of the sealfs file (`check_mmap`), and
+//! its own seal, `SEAL_FUTURE_EXEC`: `check_mmap` refuses new executable
+//! mappings, `check_permission` refuses exec (at the open), and the
+//! backing inode needs no copy of it, as nothing on its mount can be
+//! executed (`SB_I_NOEXEC`).  Like `F_SEAL_FUTURE_WRITE`, it binds only
+//! mappings made after it: one made before keeps `VM_MAYEXEC` (`mprotect`,
+//! `mremap` and `fork` keep what it may do), and an `mmap` that read the
+//! seals before `add_seals` stored them may still finish after it.
 //!
 //! Lock order (as `mm/filemap.c`'s table): sealfs inode `i_rwsem` ->
 //! backing inode `i_rwsem` -> `mmap_lock` -> backing mapping
@@ -259,16 +266,17 @@ fn wait_for_pins(mapping: &Mapping) -> Result {
 
 /// `/proc/PID/fdinfo/N`: the seals, and what would make `F_SEAL_WRITE`
 /// fail with `EBUSY` now (spec section 9): the shared mappings that may be
-/// written, and the folios pinned beyond the LRU caches (drained first, as
-/// the seal's wait does).
+/// written, and the folios with references beyond the page cache and the
+/// page tables.  Both are read racily, for a report.  Only the reader's
+/// own CPU's LRU caches are drained first (a system-wide drain on every
+/// read would let any reader disturb every CPU), so a folio just added on
+/// another CPU can count as pinned until its batch drains; the seal's own
+/// wait drains them all.
 pub(crate) fn show_fdinfo(inode: &SealfsInode, out: &mut SeqFile<'_>) -> fmt::Result {
     writeln!(out, "seals:\t{:#06x}", inode.data().seals.get())?;
     if let Some(backing) = inode.backing() {
         let pages = backing.mapping();
         lru_add_drain();
-        // Without the drain (no memory) more folios look pinned: the
-        // report says more than the seal would find, never less.
-        let _ = lru_add_drain_all();
         writeln!(out, "writable_mappings:\t{}", pages.writable_mappings())?;
         writeln!(out, "pinned_folios:\t{}", pages.count_pinned())?;
     }

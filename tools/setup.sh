@@ -78,15 +78,17 @@ if [ ${#apt_missing[@]} -gt 0 ] || [ ${#bpo_missing[@]} -gt 0 ]; then
 		install_cmd+=" && apt-get install -y --no-install-recommends ${apt_missing[*]}"
 	[ ${#bpo_missing[@]} -eq 0 ] ||
 		install_cmd+=" && apt-get install -y --no-install-recommends -t bookworm-backports ${bpo_missing[*]}"
-	need_root "packages ${apt_missing[*]} ${bpo_missing[*]}" "$install_cmd"
-	echo "setup: installing ${apt_missing[*]} ${bpo_missing[*]}"
+	missing="${apt_missing[*]} ${bpo_missing[*]}"
+	missing=$(echo $missing)        # one space between names, none at the ends
+	need_root "packages $missing" "$install_cmd"
+	echo "setup: installing $missing"
 	export DEBIAN_FRONTEND=noninteractive
 	{
 		apt-get update -qq &&
 		{ [ ${#apt_missing[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"; } &&
 		{ [ ${#bpo_missing[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpo_missing[@]}"; }
 	} >"$SEALFS_CACHE/apt.log" 2>&1 ||
-		fail "packages ${apt_missing[*]} ${bpo_missing[*]} (apt's output: $SEALFS_CACHE/apt.log)" "$install_cmd"
+		fail "packages $missing (apt's output: $SEALFS_CACHE/apt.log)" "$install_cmd"
 fi
 
 # Debian's rustc-web and rust-web-src must be the same version, or the

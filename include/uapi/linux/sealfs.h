@@ -23,7 +23,10 @@
 #define SEALFS_SEAL_WRITE		0x0008	/* prevent writes */
 #define SEALFS_SEAL_FUTURE_WRITE	0x0010	/* prevent future writes while mapped */
 #define SEALFS_SEAL_EXEC		0x0020	/* prevent chmod of the x bits */
-/* sealfs only: no new executable mapping and no exec of the file. */
+/*
+ * sealfs only: no new executable mapping and no exec of the file; as with
+ * F_SEAL_FUTURE_WRITE, mappings made before it keep what they may do.
+ */
 #define SEALFS_SEAL_FUTURE_EXEC		0x0040
 
 /* Creation flags, as MFD_*. */
@@ -53,8 +56,9 @@ struct sealfs_create {
 /* On a sealfs file: return the seals, as F_GET_SEALS. */
 #define SEALFS_IOC_GET_SEALS	_IO(SEALFS_IOC_MAGIC, 0x02)
 /*
- * On a sealfs file: return a new read-only fd of the same file, as a
- * reopen of /proc/self/fd/N with O_RDONLY; the argument is 0 or O_CLOEXEC.
+ * On a readable sealfs fd: return a new read-only fd of the same file, as
+ * a reopen of /proc/self/fd/N with O_RDONLY; the argument is 0 or
+ * O_CLOEXEC.
  */
 #define SEALFS_IOC_OPEN_READONLY	_IO(SEALFS_IOC_MAGIC, 0x03)
 

@@ -294,7 +294,9 @@ fn ebusy_names_both_causes_from_fdinfo() {
     .unwrap();
     let cause = file.busy_cause().unwrap();
     assert_eq!(cause.writable_mappings, 1);
-    assert_eq!(cause.pinned_folios, 1);
+    // At least the page in the pipe (a page just written on another CPU
+    // may still be in that CPU's LRU batch, which fdinfo does not drain).
+    assert!(cause.pinned_folios >= 1, "{cause:?}");
     let err = file.add_seals(Seals::WRITE).unwrap_err();
     assert_eq!(err.rule(), &Rule::WritableMappingAndPinnedPages, "{err}");
     drop(rd);

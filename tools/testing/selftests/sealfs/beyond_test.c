@@ -255,7 +255,7 @@ TEST(open_readonly_needs_no_proc)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
-TEST(open_readonly_on_a_file_of_a_mount_and_not_on_the_device)
+TEST(open_readonly_on_a_file_of_a_mount_not_write_only_not_on_the_device)
 {
 	char dir[] = "/tmp/sealfs-beyond-XXXXXX", path[64];
 	int fd, ro, dev;
@@ -269,6 +269,11 @@ TEST(open_readonly_on_a_file_of_a_mount_and_not_on_the_device)
 	ASSERT_LE(0, ro);
 	EXPECT_EQ(O_RDONLY, fcntl(ro, F_GETFL) & O_ACCMODE);
 	close(ro);
+	close(fd);
+	/* It only takes rights away: not from a write-only descriptor. */
+	fd = open(path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EBADF, ERRNO_OF(ioctl(fd, SEALFS_IOC_OPEN_READONLY, 0)));
 	close(fd);
 	dev = open("/dev/sealfs", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
@@ -303,8 +308,16 @@ TEST(fdinfo_shows_the_seals_and_the_causes_of_ebusy)
 {
 	int fd = kind_create(SEALFS, "busy", SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING), pipefd[2];
 	struct iovec iov;
+	cpu_set_t cpu;
 	char *w1, *w2;
 
+	/*
+	 * fdinfo drains only its reader's CPU's LRU caches: on one CPU, the
+	 * folios this test adds are never in another CPU's batch.
+	 */
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ftruncate(fd, 4 * PAGE));
 	EXPECT_EQ(0, fdinfo(fd, "seals"));
