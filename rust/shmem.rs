@@ -295,6 +295,15 @@ impl BackingFile {
     /// `write_iter`: writes `from` at `(*iocb).ki_pos` (or at the end, for
     /// `IOCB_APPEND`), moving it on.  shmem refuses what the seals forbid.
     ///
+    /// shmem's `write_iter` is called directly, not through
+    /// `vfs_iocb_iter_write()`: the VFS has checked the range and taken
+    /// freeze protection on the sealfs file, and freeze protection of the
+    /// private tmpfs superblock (`sb_start_write`), taken under the sealfs
+    /// inode's `i_rwsem`, would order tmpfs's `sb_writers` after it, against
+    /// every splice into a tmpfs file (`sb_writers`, then `pipe->mutex`,
+    /// then an inode lock): lockdep sees a cycle.  Nothing can freeze that
+    /// superblock: shmem has no `freeze_fs`, and no path reaches it.
+    ///
     /// # Safety
     ///
     /// As [`BackingFile::read_iter`], for a write.
@@ -303,10 +312,15 @@ impl BackingFile {
         iocb: *mut bindings::kiocb,
         from: *mut bindings::iov_iter,
     ) -> isize {
-        // SAFETY: `iocb` and `from` are valid (function safety requirement).
+        // SAFETY: `iocb` and `from` are valid (function safety requirement);
+        // the backing file's operations are shmem's, which have
+        // `write_iter` (checked, not assumed).
         unsafe {
             self.with_iocb(iocb, |file, backing_iocb| {
-                bindings::vfs_iocb_iter_write(file, backing_iocb, from)
+                match (*(*file).f_op).write_iter {
+                    Some(write_iter) => write_iter(backing_iocb, from),
+                    None => EINVAL.to_errno() as isize,
+                }
             })
         }
     }
@@ -353,10 +367,21 @@ impl BackingFile {
         unsafe { bindings::vfs_splice_read(self.as_ptr(), ppos, pipe, len, flags) }
     }
 
-    /// `fallocate(2)`: shmem's, with its checks of mode, range and seals.
+    /// `fallocate(2)`: shmem's, with its checks of the mode and the seals.
+    /// Called directly, as `write_iter`: `vfs_fallocate()` has checked the
+    /// arguments on the sealfs file, and its freeze protection of the
+    /// private tmpfs would be taken under the sealfs inode's `i_rwsem`
+    /// (see [`BackingFile::write_iter`]).
     pub(crate) fn fallocate(&self, mode: i32, offset: i64, len: i64) -> Result {
-        // SAFETY: the file is valid and open for writing (`O_RDWR`).
-        to_result(unsafe { bindings::vfs_fallocate(self.as_ptr(), mode, offset, len) } as i32)
+        // SAFETY: the file is valid and open for writing (`O_RDWR`); its
+        // operations are shmem's, which have `fallocate` (checked, not
+        // assumed).
+        to_result(unsafe {
+            match (*(*self.as_ptr()).f_op).fallocate {
+                Some(fallocate) => fallocate(self.as_ptr(), mode, offset, len) as i32,
+                None => -(bindings::EOPNOTSUPP as i32),
+            }
+        })
     }
 
     /// `SEEK_DATA` or `SEEK_HOLE` (`whence`) from `offset`, by shmem's
