@@ -643,8 +643,8 @@ TEST(memcg_charges_sealfs_pages_keeps_them_under_reclaim_and_uncharges_them_as_m
 /* ---- swap ---- */
 
 #define ZRAM		"/sys/block/zram0"
-#define SWAP_BYTES	(64 * MiB)
-#define SWAP_LIMIT	"32M"	/* memory.max: half the file */
+#define SWAP_BYTES	(32 * MiB)
+#define SWAP_LIMIT	"16M"	/* memory.max: half the file */
 
 /*
  * Makes /dev/zram0 a 256 MiB swap device: its disk size, a swap header
@@ -791,6 +791,16 @@ TEST(memcg_swaps_pages_out_and_back_as_memfd)
 	}
 	zram_swap_off();
 	EXPECT_EQ(0, cgroup_remove(&cg)) TH_LOG("rmdir %s: %s", cg.dir, strerror(errno));
+}
+
+/*
+ * Swapping out and in through zram twice over, compressed, under KASAN and
+ * an emulated CPU (make check-debug) takes minutes, not the harness's
+ * default 30 s.
+ */
+static void __attribute__((constructor(KSELFTEST_PRIO_TEST + 1))) swap_timeout(void)
+{
+	_memcg_swaps_pages_out_and_back_as_memfd_object.timeout = 600;
 }
 
 /* ---- memory.max: ENOMEM, ENOSPC or the OOM killer ---- */
