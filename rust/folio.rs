@@ -134,35 +134,42 @@ impl Mapping {
         let mut latency = 0;
         // SAFETY: `xa` is valid; the lock is dropped below.
         unsafe { bindings::sealfs_helper_xa_lock_irq(xa) };
-        loop {
-            // SAFETY: `xas` walks `xa`, whose lock we hold; each call moves
-            // on from the entry the last one returned.
-            let entry = unsafe {
-                match mark {
-                    Some(mark) => bindings::xas_find_marked(&mut xas, c_ulong::MAX, mark),
-                    None => bindings::xas_find(&mut xas, c_ulong::MAX),
-                }
-            };
-            if entry.is_null() {
-                break;
+        // `xas_for_each` and `xas_for_each_marked`: the first entry, then
+        // the next one from where the walk stands (the inline fast path
+        // within a node, `xas_find*` across nodes or after a pause).
+        // SAFETY: `xas` walks `xa`, whose lock we hold.
+        let mut entry = unsafe {
+            match mark {
+                Some(mark) => bindings::xas_find_marked(&mut xas, c_ulong::MAX, mark),
+                None => bindings::xas_find(&mut xas, c_ulong::MAX),
             }
+        };
+        while !entry.is_null() {
             // A value entry is a swapped-out page: no folio, no pin.
             if entry as usize & 1 == 0 {
                 f(&mut xas, entry.cast());
             }
             latency += 1;
-            if latency < CHECK_SCHED {
-                continue;
+            if latency == CHECK_SCHED {
+                latency = 0;
+                // SAFETY: `xas_pause` lets the walk go on after the lock
+                // is retaken; we hold it now, as the unlock needs.
+                unsafe {
+                    bindings::xas_pause(&mut xas);
+                    bindings::sealfs_helper_xa_unlock_irq(xa);
+                    bindings::sealfs_helper_cond_resched();
+                    bindings::sealfs_helper_xa_lock_irq(xa);
+                }
             }
-            latency = 0;
-            // SAFETY: `xas_pause` lets the walk go on after the lock is
-            // retaken; we hold it now, as the unlock needs.
-            unsafe {
-                bindings::xas_pause(&mut xas);
-                bindings::sealfs_helper_xa_unlock_irq(xa);
-                bindings::sealfs_helper_cond_resched();
-                bindings::sealfs_helper_xa_lock_irq(xa);
-            }
+            // SAFETY: as above; each call moves on from the last entry.
+            entry = unsafe {
+                match mark {
+                    Some(mark) => {
+                        bindings::sealfs_helper_xas_next_marked(&mut xas, c_ulong::MAX, mark)
+                    }
+                    None => bindings::sealfs_helper_xas_next_entry(&mut xas, c_ulong::MAX),
+                }
+            };
         }
         // SAFETY: taken above.
         unsafe { bindings::sealfs_helper_xa_unlock_irq(xa) };

@@ -182,3 +182,13 @@ bool sealfs_helper_has_transparent_hugepage(void)
 {
 	return has_transparent_hugepage();
 }
+
+void *sealfs_helper_xas_next_entry(struct xa_state *xas, unsigned long max)
+{
+	return xas_next_entry(xas, max);
+}
+
+void *sealfs_helper_xas_next_marked(struct xa_state *xas, unsigned long max, xa_mark_t mark)
+{
+	return xas_next_marked(xas, max, mark);
+}

@@ -49,6 +49,8 @@ struct timespec64 sealfs_helper_inode_get_ctime(const struct inode *inode);
 struct timespec64 sealfs_helper_inode_set_ctime_to_ts(struct inode *inode, struct timespec64 ts);
 void sealfs_helper_xa_lock_irq(struct xarray *xa);
 void sealfs_helper_xa_unlock_irq(struct xarray *xa);
+void *sealfs_helper_xas_next_entry(struct xa_state *xas, unsigned long max);
+void *sealfs_helper_xas_next_marked(struct xa_state *xas, unsigned long max, xa_mark_t mark);
 void sealfs_helper_put_cred(const struct cred *cred);
 size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
 const struct cred *sealfs_helper_current_cred(void);

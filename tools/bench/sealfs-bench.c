@@ -38,8 +38,10 @@
  *       (operations per second; /dev/sealfs is opened once, as a real user
  *       keeps it open)
  *   seal_write_<size>
- *       the latency of ADD_SEALS(F_SEAL_WRITE) on a file just filled with
- *       write(2), with no mapping and no pin (microseconds)
+ *       the latency of ADD_SEALS(F_SEAL_WRITE) on a file sized with
+ *       ftruncate(2) and then filled with write(2), as a producer that
+ *       knows the size does (huge=within_size allocates a huge page only
+ *       within the size), with no mapping and no pin (microseconds)
  *   memcpy
  *       memcpy(3) of a SIZE buffer to another one (GiB/s): what the memory
  *       system allows, the reference for the throughput rows
@@ -475,6 +477,8 @@ static void bench_seal(size_t size, int reps, const char *id, const char *title)
 
 			turn_start(k);
 			fd = create(k, "bench-seal");
+			if (ftruncate(fd, size))
+				die("%s: ftruncate", kind_names[k]);
 			write_all(k, fd, size, chunk);
 			t0 = now();
 			if (add_seals(k, fd, SEALFS_SEAL_WRITE))
