@@ -186,9 +186,17 @@ fn has_extra_refs(folio: *mut bindings::folio) -> bool {
     // SAFETY: `folio` is in the page cache, whose xarray lock the walk
     // holds, so it cannot be freed; the counts are read racily, as memfd
     // reads them.
+    let refs = unsafe { bindings::sealfs_helper_folio_ref_count(folio) };
+    // The common case, in one call: only the page cache's reference.  A
+    // mapping holds a reference of its own, and a large folio one per page
+    // in the page cache, so a count of 1 is a small, unmapped folio with
+    // nothing extra (the same answer as the full formula).
+    if refs == 1 {
+        return false;
+    }
+    // SAFETY: as above.
     unsafe {
-        i64::from(bindings::sealfs_helper_folio_ref_count(folio))
-            - i64::from(bindings::sealfs_helper_folio_mapcount(folio))
+        i64::from(refs) - i64::from(bindings::sealfs_helper_folio_mapcount(folio))
             != bindings::sealfs_helper_folio_nr_pages(folio) as i64
     }
 }
