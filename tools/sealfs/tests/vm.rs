@@ -240,15 +240,13 @@ fn exec_seal_on_an_executable_file_implies_write_and_its_checks() {
     );
 }
 
-#[test]
-fn write_seal_while_a_pipe_holds_a_page_is_pinned_pages() {
-    need_sealfs!();
-    let file = sealable("pinned");
-    file.as_file().write_all(&[b'a'; 2 * PAGE]).unwrap();
+/// Splices the file's first page into a new pipe, which then holds a
+/// reference to it; returns the pipe's ends.
+fn splice_first_page(file: &SealedFile) -> (OwnedFd, OwnedFd) {
     let (rd, wr) = rustix::pipe::pipe().unwrap();
     let mut off = 0u64;
     let n = rustix::pipe::splice(
-        &file,
+        file,
         Some(&mut off),
         &wr,
         None,
@@ -257,6 +255,15 @@ fn write_seal_while_a_pipe_holds_a_page_is_pinned_pages() {
     )
     .unwrap();
     assert_eq!(n, PAGE);
+    (rd, wr)
+}
+
+#[test]
+fn write_seal_while_a_pipe_holds_a_page_is_pinned_pages() {
+    need_sealfs!();
+    let file = sealable("pinned");
+    file.as_file().write_all(&[b'a'; 2 * PAGE]).unwrap();
+    let (rd, _wr) = splice_first_page(&file);
     let err = file.add_seals(Seals::WRITE).unwrap_err();
     assert_eq!(err.rule(), &Rule::PinnedPages, "{err}");
     assert!(
@@ -281,17 +288,7 @@ fn ebusy_names_both_causes_from_fdinfo() {
         MapFlags::SHARED,
     )
     .unwrap();
-    let (rd, wr) = rustix::pipe::pipe().unwrap();
-    let mut off = 0u64;
-    rustix::pipe::splice(
-        &file,
-        Some(&mut off),
-        &wr,
-        None,
-        PAGE,
-        rustix::pipe::SpliceFlags::empty(),
-    )
-    .unwrap();
+    let (rd, wr) = splice_first_page(&file);
     let cause = file.busy_cause().unwrap();
     assert_eq!(cause.writable_mappings, 1);
     // At least the page in the pipe (a page just written on another CPU

@@ -503,6 +503,23 @@ static int cgroup_remove(struct cgroup *cg)
 	return ret;
 }
 
+/*
+ * The start of a memory cgroup test: a private mount namespace (cgroup2
+ * may have to be mounted) and a new cgroup.  NULL, or why there is none.
+ */
+static const char *memcg_test_setup(struct __test_metadata *_metadata, struct cgroup *cg,
+				    const char *name)
+{
+	const char *why;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	why = cgroup_make(cg, name);
+	if (why)
+		cgroup_remove(cg);
+	return why;
+}
+
 static int kind_file(enum kind k)
 {
 	return kind_create(k, "memcg", SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING);
@@ -600,13 +617,9 @@ TEST(memcg_charges_sealfs_pages_keeps_them_under_reclaim_and_uncharges_them_as_m
 	struct cgroup cg;
 	const char *why;
 
-	ASSERT_EQ(0, unshare(CLONE_NEWNS));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	why = cgroup_make(&cg, "sealfs-charge");
-	if (why) {
-		cgroup_remove(&cg);
+	why = memcg_test_setup(_metadata, &cg, "sealfs-charge");
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	ASSERT_EQ(0, write_file(cg.dir, "memory.max", "256M"));
 	for_each_kind(k) {
 		int pfd[2], status;
@@ -755,13 +768,9 @@ TEST(memcg_swaps_pages_out_and_back_as_memfd)
 	struct cgroup cg;
 	const char *why;
 
-	ASSERT_EQ(0, unshare(CLONE_NEWNS));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	why = cgroup_make(&cg, "sealfs-swap");
-	if (why) {
-		cgroup_remove(&cg);
+	why = memcg_test_setup(_metadata, &cg, "sealfs-swap");
+	if (why)
 		SKIP(return, "%s", why);
-	}
 	why = zram_swap_on();
 	if (why) {
 		zram_swap_off();
