@@ -31,6 +31,11 @@ impl Mapping {
         unsafe { &*ptr.cast() }
     }
 
+    /// The raw `address_space`, for the walks of its VMAs (`super::mm`).
+    pub(crate) fn as_ptr(&self) -> *mut bindings::address_space {
+        self.0.get()
+    }
+
     /// Stops new writable shared mappings (`mapping_deny_writable`); fails
     /// with `EBUSY` if one exists.  Undone by [`Mapping::allow_writable`].
     pub(crate) fn deny_writable(&self) -> Result {

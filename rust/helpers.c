@@ -192,3 +192,38 @@ void *sealfs_helper_xas_next_marked(struct xa_state *xas, unsigned long max, xa_
 {
 	return xas_next_marked(xas, max, mark);
 }
+
+void sealfs_helper_i_mmap_lock_read(struct address_space *mapping)
+{
+	i_mmap_lock_read(mapping);
+}
+
+void sealfs_helper_i_mmap_unlock_read(struct address_space *mapping)
+{
+	i_mmap_unlock_read(mapping);
+}
+
+bool sealfs_helper_userfaultfd_armed(struct vm_area_struct *vma)
+{
+	return userfaultfd_armed(vma);
+}
+
+bool sealfs_helper_mmget_not_zero(struct mm_struct *mm)
+{
+	return mmget_not_zero(mm);
+}
+
+int sealfs_helper_mmap_write_lock_killable(struct mm_struct *mm)
+{
+	return mmap_write_lock_killable(mm);
+}
+
+void sealfs_helper_mmap_write_unlock(struct mm_struct *mm)
+{
+	mmap_write_unlock(mm);
+}
+
+void sealfs_helper_mapping_unmap_writable(struct address_space *mapping)
+{
+	mapping_unmap_writable(mapping);
+}

@@ -9,14 +9,17 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
 #include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/xarray.h>
 #include <linux/uidgid.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/uio.h>
 
 struct inode *sealfs_helper_file_inode(const struct file *file);
@@ -56,6 +59,13 @@ size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
 const struct cred *sealfs_helper_current_cred(void);
 int sealfs_helper_atomic_read(const atomic_t *v);
 bool sealfs_helper_has_transparent_hugepage(void);
+void sealfs_helper_i_mmap_lock_read(struct address_space *mapping);
+void sealfs_helper_i_mmap_unlock_read(struct address_space *mapping);
+bool sealfs_helper_userfaultfd_armed(struct vm_area_struct *vma);
+bool sealfs_helper_mmget_not_zero(struct mm_struct *mm);
+int sealfs_helper_mmap_write_lock_killable(struct mm_struct *mm);
+void sealfs_helper_mmap_write_unlock(struct mm_struct *mm);
+void sealfs_helper_mapping_unmap_writable(struct address_space *mapping);
 
 /* Values of kernel macros that bindgen cannot evaluate (casts). */
 static const gfp_t sealfs_const_GFP_HIGHUSER = GFP_HIGHUSER;

@@ -16,6 +16,7 @@ pub(crate) mod fs;
 pub(crate) mod inode;
 pub(crate) mod lockdep;
 pub(crate) mod miscdev;
+pub(crate) mod mm;
 pub(crate) mod ops;
 pub(crate) mod shmem;
 pub(crate) mod task;

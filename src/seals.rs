@@ -29,8 +29,12 @@
 //! seals before `add_seals` stored them may still finish after it.
 //!
 //! Lock order (as `mm/filemap.c`'s table): sealfs inode `i_rwsem` ->
-//! backing inode `i_rwsem` -> `mmap_lock` -> backing mapping
-//! `i_mmap_rwsem` -> `i_pages` lock.
+//! backing inode `i_rwsem` -> `mmap_lock` (of any address space that maps
+//! the file; one at a time) -> backing mapping `i_mmap_rwsem` -> `i_pages`
+//! lock.  Nothing that holds an `mmap_lock` takes an `i_rwsem` of sealfs
+//! or of a backing inode (`write` faults in its buffer under `i_rwsem`, the
+//! order used here; `madvise(MADV_REMOVE)` drops `mmap_lock` before its
+//! `fallocate`).
 //!
 //! # Why no byte changes once `add_seals(F_SEAL_WRITE)` has returned
 //!
@@ -41,14 +45,16 @@
 //!    too.  `add_seals` writes the copy under that lock, so a write that
 //!    started before the seal has finished when it returns, and every
 //!    later one sees the seal.
-//! 2. Writable shared mappings that exist are counted in the backing
-//!    mapping's `i_mmap_writable` (`__vma_link_file`, also for each
-//!    `fork`).  `add_seals` denies writable mappings there
-//!    (`mapping_deny_writable`), which fails with `EBUSY` if any is
-//!    counted, and keeps the denial for good, as memfd does: a later
-//!    `mmap` of the backing inode (`map_files`) fails in `mmap_region`'s
-//!    `mapping_map_writable` unless `memfd_check_seals_mmap` already
-//!    cleared its `VM_MAYWRITE`.
+//! 2. Shared mappings that exist are counted in the backing mapping's
+//!    `i_mmap_writable` while they have `VM_MAYWRITE` (`__vma_link_file`,
+//!    also for each `fork`), writable now or not.  `revoke_write_access`
+//!    takes `VM_MAYWRITE` away from the read-only ones, or fails with
+//!    `EBUSY` (see "Read-only shared mappings" below); then `add_seals`
+//!    denies writable mappings there (`mapping_deny_writable`), which
+//!    fails if any is still counted, and keeps the denial for good, as
+//!    memfd does: a later `mmap` of the backing inode (`map_files`) fails
+//!    in `mmap_region`'s `mapping_map_writable` unless
+//!    `memfd_check_seals_mmap` already cleared its `VM_MAYWRITE`.
 //! 3. Mappings of the sealfs file in flight: `mmap_region()` counts a new
 //!    shared mapping with `VM_MAYWRITE` in the *sealfs* file's mapping
 //!    (`mapping_map_writable(file->f_mapping)`) before `f_op->mmap`, and
@@ -75,6 +81,47 @@
 //!    writing can appear meanwhile: no writable shared mapping exists (2,
 //!    3), and the backing inode's `i_rwsem` holds off `write`.
 //!
+//! # Read-only shared mappings made before the seal (spec section 9)
+//!
+//! A `PROT_READ`, `MAP_SHARED` mapping of a descriptor opened for writing
+//! has `VM_MAYWRITE`, so `mprotect(PROT_WRITE)` could make it writable;
+//! memfd therefore refuses `F_SEAL_WRITE` (`EBUSY`) while one exists.
+//! sealfs takes `VM_MAYWRITE` away from such mappings as part of the seal
+//! instead (`revoke_write_access`), with both `i_rwsem`s held:
+//!
+//! a. A look at every VMA of the backing file, under `i_mmap_rwsem`: if a
+//!    shared one is writable now (`VM_WRITE`) or registered with
+//!    userfaultfd (whose `UFFDIO_COPY` fills holes without `VM_WRITE`,
+//!    and which requires `VM_MAYWRITE` to stay), `EBUSY`, nothing changed.
+//! b. One address space at a time: under `i_mmap_rwsem`, a user reference
+//!    (`mmget_not_zero`) to the address space of a shared VMA that still
+//!    has `VM_MAYWRITE`; then, with `i_mmap_rwsem` dropped (an `mmap_lock`
+//!    is never taken under it), its `mmap_lock` for writing.  No VMA of
+//!    that address space can now appear, go, or change its flags but ours.
+//!    If one of its shared VMAs of the file is writable or registered,
+//!    `EBUSY` (a race with `mprotect` or `UFFDIO_REGISTER` since (a)).
+//!    Otherwise each loses `VM_MAYWRITE` and leaves `i_mmap_writable`
+//!    (`LockedVma::try_clear_maywrite`).  Again, until no shared VMA with
+//!    `VM_MAYWRITE` is left.
+//! c. `mapping_deny_writable` (point 2) succeeds only when no VMA is
+//!    counted.  If one is, a VMA with `VM_MAYWRITE` appeared after (b) was
+//!    done with its address space: the child of a `fork` that copied a VMA
+//!    before (b) reached the parent, or an `mmap` of the backing file
+//!    through `map_files`.  Then (a) to (c) run again, a few times, then
+//!    `EBUSY`.
+//!
+//! Once (c) holds, no shared VMA of the file has `VM_MAYWRITE` and none can
+//! get it: `mprotect` adds `VM_WRITE` only with `VM_MAYWRITE` (`EACCES`),
+//! `fork` and `mremap` copy a VMA's flags under its address space's
+//! `mmap_lock`, userfaultfd registers only `VM_MAYWRITE` VMAs (`EPERM`),
+//! and a new `mmap` meets point 3 or the denial of point 2.  Each racing
+//! call ends one of two ways: before (b) locks its address space, its
+//! writable VMA (or its child's) makes the seal fail with `EBUSY`; after,
+//! the VMA it works on has no `VM_MAYWRITE`.  The only change a failed
+//! seal can leave is the one of a race: the mappings of the address spaces
+//! that (b) had finished stay read-only for good, as if they had been made
+//! from a read-only descriptor.
+//!
 //! `F_SEAL_FUTURE_WRITE` needs no denial: writable mappings made before it
 //! keep working (as memfd), and new ones see it in `check_mmap` (sealfs
 //! file) or `memfd_check_seals_mmap` (backing file), as `add_seals` stores
@@ -85,6 +132,7 @@ use crate::ext::{
     folio::{lru_add_drain, lru_add_drain_all, Mapping},
     fs::SeqFile,
     inode::SetAttr,
+    mm::VmaState,
     task,
 };
 use crate::inode::SealfsInode;
@@ -196,7 +244,7 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
     let new_write_seal = seals & SEAL_WRITE != 0 && current & SEAL_WRITE == 0;
     if new_write_seal {
         own.deny_writable()?;
-        if let Err(e) = pages.deny_writable() {
+        if let Err(e) = deny_write_access(pages) {
             own.allow_writable();
             return Err(e);
         }
@@ -216,6 +264,54 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
         // backing mapping stays denied (point 2).
         fence(Ordering::SeqCst);
         own.allow_writable();
+    }
+    Ok(())
+}
+
+/// How many times [`deny_write_access`] looks for shared mappings with
+/// `VM_MAYWRITE` that appeared while it was making them read-only.
+const DENY_TRIES: u32 = 4;
+
+/// Points 2 and (a) to (c) of the file comment: no shared mapping of the
+/// backing file may be written, now or later, or `EBUSY` (`EINTR` if a
+/// fatal signal comes while it waits for an address space's lock).  Undone
+/// by `allow_writable`, except for the mappings it made read-only.
+fn deny_write_access(pages: &Mapping) -> Result {
+    for _ in 0..DENY_TRIES {
+        revoke_write_access(pages)?;
+        match pages.deny_writable() {
+            Err(e) if e == EBUSY => continue,
+            denied => return denied,
+        }
+    }
+    Err(EBUSY)
+}
+
+/// Whether a mapping in this state makes `F_SEAL_WRITE` fail: a shared one
+/// that is writable now, or that userfaultfd may fill.
+fn blocks_write_seal(vma: VmaState) -> bool {
+    vma.is_shared() && (vma.is_writable() || vma.is_userfaultfd_armed())
+}
+
+/// Steps (a) and (b) of the file comment: takes `VM_MAYWRITE` away from
+/// every shared mapping of `pages`, or fails with `EBUSY` if one is
+/// writable, or `EINTR`.
+fn revoke_write_access(pages: &Mapping) -> Result {
+    if pages.count_vmas(blocks_write_seal) != 0 {
+        return Err(EBUSY);
+    }
+    // Each address space is done in one pass, so this bounds the passes by
+    // the mappings there were, plus the few that `fork` may add meanwhile.
+    let mut passes = pages.writable_mappings() as usize + 8;
+    while let Some(mm) = pages.user_of_vma(VmaState::is_shared_maywrite)? {
+        passes = passes.checked_sub(1).ok_or(EBUSY)?;
+        let locked = mm.write_lock()?;
+        if locked.find_vma(pages, blocks_write_seal).is_some() {
+            return Err(EBUSY);
+        }
+        while let Some(vma) = locked.find_vma(pages, VmaState::is_shared_maywrite) {
+            vma.try_clear_maywrite()?;
+        }
     }
     Ok(())
 }
@@ -266,7 +362,8 @@ fn wait_for_pins(mapping: &Mapping) -> Result {
 
 /// `/proc/PID/fdinfo/N`: the seals, and what would make `F_SEAL_WRITE`
 /// fail with `EBUSY` now (spec section 9): the shared mappings that may be
-/// written, and the folios with references beyond the page cache and the
+/// written (writable now, or registered with userfaultfd: read-only ones
+/// do not count, the seal takes their `VM_MAYWRITE`), and the folios with references beyond the page cache and the
 /// page tables.  Both are read racily, for a report.  Only the reader's
 /// own CPU's LRU caches are drained first (a system-wide drain on every
 /// read would let any reader disturb every CPU), so a folio just added on
@@ -277,7 +374,11 @@ pub(crate) fn show_fdinfo(inode: &SealfsInode, out: &mut SeqFile<'_>) -> fmt::Re
     if let Some(backing) = inode.backing() {
         let pages = backing.mapping();
         lru_add_drain();
-        writeln!(out, "writable_mappings:\t{}", pages.writable_mappings())?;
+        writeln!(
+            out,
+            "writable_mappings:\t{}",
+            pages.count_vmas(blocks_write_seal)
+        )?;
         writeln!(out, "pinned_folios:\t{}", pages.count_pinned())?;
     }
     Ok(())

@@ -101,7 +101,9 @@ pub enum Rule {
     /// file was created without allowing seals).
     SealSealed,
     /// `EBUSY` adding seals, step 5: a shared mapping that may be written
-    /// exists, so `F_SEAL_WRITE` cannot be added.
+    /// exists, so `F_SEAL_WRITE` cannot be added (on sealfs, one writable
+    /// now or registered with userfaultfd; on a memfd, also a read-only one
+    /// of an `O_RDWR` descriptor).
     WritableMapping,
     /// `EBUSY` adding seals, step 5: pages of the file were still pinned
     /// (O_DIRECT, io_uring fixed buffers, vmsplice) after the kernel's
@@ -150,7 +152,9 @@ pub const PIN_WAIT_MIN: Duration = Duration::from_millis(100);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BusyCause {
-    /// Shared mappings that may be written.
+    /// Shared mappings that make `F_SEAL_WRITE` fail: writable now, or
+    /// registered with userfaultfd (read-only ones lose the right to
+    /// become writable when the seal is added).
     pub writable_mappings: u64,
     /// Folios with references beyond the page cache and the page tables.
     pub pinned_folios: u64,

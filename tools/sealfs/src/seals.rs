@@ -33,7 +33,9 @@ bitflags::bitflags! {
         /// `F_SEAL_GROW`: the file cannot grow.
         const GROW = 0x0004;
         /// `F_SEAL_WRITE`: no byte of the file can change, by any path;
-        /// refused while a writable shared mapping exists.
+        /// refused while a writable shared mapping exists.  On sealfs,
+        /// read-only shared mappings do not stop it: they lose the right
+        /// to become writable (`mprotect`: `EACCES`), in every process.
         const WRITE = 0x0008;
         /// `F_SEAL_FUTURE_WRITE`: no new way to write (write(2), new
         /// writable shared mappings), existing writable mappings go on.

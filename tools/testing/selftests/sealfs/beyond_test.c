@@ -3,6 +3,10 @@
  * sealfs selftests: sealing beyond memfd (spec section 9).
  *
  * What memfd does not have, so memfd is the oracle only where it refuses:
+ *  - F_SEAL_WRITE while only read-only shared mappings exist: memfd gives
+ *    EBUSY, sealfs seals and takes VM_MAYWRITE from those mappings, in every
+ *    process (mprotect(PROT_WRITE): EACCES); a writable or userfaultfd-
+ *    registered shared mapping still gives EBUSY, with nothing changed;
  *  - SEALFS_SEAL_FUTURE_EXEC: no new executable mapping (EPERM), new
  *    mappings cannot become executable (mprotect: EACCES), no exec of the
  *    file (EACCES), executable mappings made before it keep working; a
@@ -24,6 +28,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "common.h"
@@ -59,6 +65,24 @@ static int fexec_status(int fd)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* The value of @key in @fd's fdinfo, or -1. */
+static long fdinfo(int fd, const char *key)
+{
+	char path[64], line[256];
+	long value = -1;
+	size_t len = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			value = strtol(line + len + 1, NULL, 0);
+	if (f)
+		fclose(f);
+	return value;
 }
 
 /* ---- SEALFS_SEAL_FUTURE_EXEC ---- */
@@ -284,32 +308,209 @@ TEST(open_readonly_on_a_file_of_a_mount_not_write_only_not_on_the_device)
 	rmdir(dir);
 }
 
-/* ---- /proc/PID/fdinfo/N ---- */
+/* ---- F_SEAL_WRITE with read-only shared mappings ---- */
 
-/* The value of @key in @fd's fdinfo, or -1. */
-static long fdinfo(int fd, const char *key)
+/* A file of two pages of 'a', from an O_RDWR descriptor. */
+static int two_pages(enum kind k)
 {
-	char path[64], line[256];
-	long value = -1;
-	size_t len = strlen(key);
-	FILE *f;
+	static char buf[2 * PAGE];
+	int fd = kind_create(k, "ro-maps", SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING);
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':')
-			value = strtol(line + len + 1, NULL, 0);
-	if (f)
-		fclose(f);
-	return value;
+	memset(buf, 'a', sizeof(buf));
+	if (fd >= 0 && pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf))
+		return -1;
+	return fd;
 }
+
+TEST(write_seal_takes_write_access_from_read_only_shared_maps)
+{
+	for_each_kind(k) {
+		int fd = two_pages(k);
+		char *ro, *priv;
+
+		ASSERT_LE(0, fd);
+		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ro);
+		/* Private mappings never count: their writes stay theirs. */
+		priv = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+		ASSERT_NE(MAP_FAILED, priv);
+		if (k == MEMFD) {
+			/* The read-only map has VM_MAYWRITE: memfd refuses. */
+			EXPECT_EQ(EBUSY, ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+			EXPECT_EQ(0, kind_get_seals(k, fd));
+			EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE));
+		} else {
+			ASSERT_EQ(0, kind_add_seals(k, fd, SEALFS_SEAL_WRITE));
+			EXPECT_EQ(SEALFS_SEAL_WRITE, kind_get_seals(k, fd));
+			EXPECT_EQ(EACCES, ERRNO_OF(mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE)));
+			EXPECT_EQ(EACCES, ERRNO_OF(mprotect(ro + PAGE, PAGE, PROT_WRITE)));
+			EXPECT_EQ(EPERM, ERRNO_OF(pwrite(fd, "b", 1, 0)));
+		}
+		/* The map still reads the file, and nothing changed it. */
+		EXPECT_EQ('a', ro[0]);
+		EXPECT_EQ('a', ro[2 * PAGE - 1]);
+		EXPECT_EQ(0, mprotect(priv, PAGE, PROT_READ | PROT_WRITE));
+		priv[0] = 'p';
+		EXPECT_EQ('a', ro[0]);
+		munmap(priv, PAGE);
+		munmap(ro, 2 * PAGE);
+		close(fd);
+	}
+}
+
+TEST(write_seal_with_a_writable_shared_map_changes_nothing)
+{
+	for_each_kind(k) {
+		int fd = two_pages(k);
+		char *ro, *rw;
+
+		ASSERT_LE(0, fd);
+		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ro);
+		rw = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, PAGE);
+		ASSERT_NE(MAP_FAILED, rw);
+		EXPECT_EQ(EBUSY, ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		EXPECT_EQ(0, kind_get_seals(k, fd));
+		/* The read-only map kept VM_MAYWRITE, the writable one works. */
+		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE));
+		ro[0] = 'r';
+		rw[0] = 'w';
+		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ));
+		/* Made read-only again: memfd still refuses, sealfs seals. */
+		EXPECT_EQ(0, mprotect(rw, PAGE, PROT_READ));
+		EXPECT_EQ(k == MEMFD ? EBUSY : 0,
+			  ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		EXPECT_EQ(k == MEMFD ? 0 : SEALFS_SEAL_WRITE, kind_get_seals(k, fd));
+		EXPECT_EQ(k == MEMFD ? 0 : EACCES,
+			  ERRNO_OF(mprotect(rw, PAGE, PROT_READ | PROT_WRITE)));
+		EXPECT_EQ('r', ro[0]);
+		EXPECT_EQ('w', ro[PAGE]);
+		munmap(rw, PAGE);
+		munmap(ro, 2 * PAGE);
+		close(fd);
+	}
+}
+
+/*
+ * mprotect(PROT_WRITE) on each of @n maps in a child: a bit per map that
+ * it made writable, or 0x80 if one failed otherwise than with EACCES.
+ */
+static int child_mprotect(char **maps, int n)
+{
+	int made = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (mprotect(maps[i], PAGE, PROT_READ | PROT_WRITE) == 0)
+			made |= 1 << i;
+		else if (errno != EACCES)
+			made |= 0x80;
+	}
+	return made;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST(write_seal_reaches_read_only_maps_in_every_process)
+{
+	for_each_kind(k) {
+		int fd = two_pages(k), go[2], ready[2];
+		char *maps[2], c;
+		pid_t before, after;
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, pipe(go));
+		ASSERT_EQ(0, pipe(ready));
+		maps[0] = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, maps[0]);
+		/* A child forked before the seal: the inherited map and its own. */
+		before = fork();
+		if (before == 0) {
+			char *m[2] = { maps[0], mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE) };
+
+			if (m[1] == MAP_FAILED || write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) != 1)
+				_exit(0xff);
+			_exit(child_mprotect(m, 2));
+		}
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+		EXPECT_EQ(k == MEMFD ? EBUSY : 0,
+			  ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		ASSERT_EQ(1, write(go[1], "g", 1));
+		/* Both of its maps: memfd's may become writable, sealfs's not. */
+		EXPECT_EQ(k == MEMFD ? 3 : 0, wait_status(before));
+		/* A child forked after: it inherits a map without VM_MAYWRITE. */
+		after = fork();
+		if (after == 0)
+			_exit(child_mprotect(maps, 1));
+		EXPECT_EQ(k == MEMFD ? 1 : 0, wait_status(after));
+		EXPECT_EQ(k == MEMFD ? 0 : EACCES,
+			  ERRNO_OF(mprotect(maps[0], PAGE, PROT_READ | PROT_WRITE)));
+		/* mremap moves the map with its flags. */
+		maps[1] = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, maps[1]);
+		ASSERT_EQ(maps[1], mremap(maps[0], PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, maps[1]));
+		EXPECT_EQ(k == MEMFD ? 0 : EACCES,
+			  ERRNO_OF(mprotect(maps[1], PAGE, PROT_READ | PROT_WRITE)));
+		EXPECT_EQ('a', maps[1][0]);
+		munmap(maps[1], PAGE);
+		close(go[0]);
+		close(go[1]);
+		close(ready[0]);
+		close(ready[1]);
+		close(fd);
+	}
+}
+
+TEST(write_seal_refused_while_userfaultfd_may_fill_a_shared_map)
+{
+	for_each_kind(k) {
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		int fd = kind_create(k, "uffd", SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING), uffd;
+		char *ro;
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ftruncate(fd, 2 * PAGE));
+		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ro);
+		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+		ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(errno));
+		ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+		reg.range.start = (unsigned long)ro;
+		reg.range.len = 2 * PAGE;
+		/* Its UFFDIO_COPY would fill the holes without PROT_WRITE. */
+		ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg)) TH_LOG("%s", strerror(errno));
+		EXPECT_EQ(EBUSY, ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		EXPECT_EQ(0, kind_get_seals(k, fd));
+		if (k == SEALFS)
+			EXPECT_EQ(1, fdinfo(fd, "writable_mappings"));
+		ASSERT_EQ(0, ioctl(uffd, UFFDIO_UNREGISTER, &reg.range));
+		EXPECT_EQ(k == MEMFD ? EBUSY : 0,
+			  ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		/* Sealed: it cannot be registered again (no VM_MAYWRITE). */
+		EXPECT_EQ(k == MEMFD ? 0 : EPERM,
+			  ERRNO_OF(ioctl(uffd, UFFDIO_REGISTER, &reg)));
+		close(uffd);
+		munmap(ro, 2 * PAGE);
+		close(fd);
+	}
+}
+
+/* ---- /proc/PID/fdinfo/N ---- */
 
 TEST(fdinfo_shows_the_seals_and_the_causes_of_ebusy)
 {
 	int fd = kind_create(SEALFS, "busy", SEALFS_CLOEXEC | SEALFS_ALLOW_SEALING), pipefd[2];
 	struct iovec iov;
 	cpu_set_t cpu;
-	char *w1, *w2;
+	char *w1, *w2, *ro;
 
 	/*
 	 * fdinfo drains only its reader's CPU's LRU caches: on one CPU, the
@@ -323,6 +524,11 @@ TEST(fdinfo_shows_the_seals_and_the_causes_of_ebusy)
 	EXPECT_EQ(0, fdinfo(fd, "seals"));
 	EXPECT_EQ(0, fdinfo(fd, "writable_mappings"));
 	EXPECT_EQ(0, fdinfo(fd, "pinned_folios"));
+
+	/* A read-only shared mapping does not count: the seal takes its VM_MAYWRITE. */
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(0, fdinfo(fd, "writable_mappings"));
 
 	/* A writable shared mapping, then a second one. */
 	w1 = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -352,6 +558,8 @@ TEST(fdinfo_shows_the_seals_and_the_causes_of_ebusy)
 
 	ASSERT_EQ(0, kind_add_seals(SEALFS, fd, SEALFS_SEAL_WRITE | SEALFS_SEAL_FUTURE_EXEC));
 	EXPECT_EQ(SEALFS_SEAL_WRITE | SEALFS_SEAL_FUTURE_EXEC, fdinfo(fd, "seals"));
+	EXPECT_EQ(EACCES, ERRNO_OF(mprotect(ro, PAGE, PROT_READ | PROT_WRITE)));
+	munmap(ro, PAGE);
 	close(fd);
 }
 

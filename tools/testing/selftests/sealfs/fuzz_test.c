@@ -6,8 +6,9 @@
  * (create with random flags, write, pwrite, read, lseek, ftruncate,
  * truncate of /proc/self/fd/N, fallocate with any mode, mmap with any
  * prot/flag mix, munmap, mprotect, writes through mappings, madvise, add
- * seals with random masks, dup, reopen through /proc/self/fd/N, close,
- * fchmod/chmod, and fork running one of these in a child).  Each operation
+ * seals with random masks, dup, reopen through /proc/self/fd/N, the
+ * SEALFS_IOC_OPEN_READONLY ioctl, close, fchmod/chmod, and fork running one
+ * of these in a child).  Each operation
  * runs on the memfd side, then on the sealfs side; each side has its own
  * table of up to NFD descriptors and NMAP mappings.  After each step the
  * fuzzer compares the result (return value, normalised so that fd numbers
@@ -44,6 +45,11 @@
  * internal mount), and the old setting is put back after each group.
  * Both sides share one address space, so mprotect and madvise stay within
  * their mapping, and MAP_FIXED* is never used.
+ *
+ * What sealfs has beyond memfd (spec 9) is compared against memfd plus a
+ * model of the addition, kept on the memfd side (see "sealing beyond
+ * memfd" below): SEALFS_SEAL_FUTURE_EXEC, F_SEAL_WRITE while only read-only
+ * shared mappings exist, and SEALFS_IOC_OPEN_READONLY (the /proc reopen).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +64,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 
@@ -104,14 +111,14 @@ enum op_type {
 	OP_CREATE, OP_CLOSE, OP_DUP, OP_REOPEN, OP_WRITE, OP_PWRITE, OP_READ,
 	OP_PREAD, OP_LSEEK, OP_SEEK_DATA, OP_FTRUNCATE, OP_TRUNCATE_PATH, OP_FALLOCATE,
 	OP_MMAP, OP_MUNMAP, OP_MPROTECT, OP_MWRITE, OP_MADVISE, OP_ADD_SEALS,
-	OP_FCHMOD, OP_CHMOD_PATH, OP_FORK, NR_OPS
+	OP_FCHMOD, OP_CHMOD_PATH, OP_FORK, OP_OPEN_RO, NR_OPS
 };
 
 static const char *const op_names[NR_OPS] = {
 	"create", "close", "dup", "reopen", "write", "pwrite", "read",
 	"pread", "lseek", "seek_data", "ftruncate", "truncate", "fallocate",
 	"mmap", "munmap", "mprotect", "mwrite", "madvise", "add_seals",
-	"fchmod", "chmod", "fork",
+	"fchmod", "chmod", "fork", "open_readonly",
 };
 
 /* Relative frequency of each operation. */
@@ -121,7 +128,7 @@ static const unsigned int op_weight[NR_OPS] = {
 	[OP_LSEEK] = 3, [OP_SEEK_DATA] = 3, [OP_FTRUNCATE] = 8, [OP_TRUNCATE_PATH] = 2,
 	[OP_FALLOCATE] = 8, [OP_MMAP] = 10, [OP_MUNMAP] = 3, [OP_MPROTECT] = 6,
 	[OP_MWRITE] = 8, [OP_MADVISE] = 4, [OP_ADD_SEALS] = 8,
-	[OP_FCHMOD] = 3, [OP_CHMOD_PATH] = 2, [OP_FORK] = 1,
+	[OP_FCHMOD] = 3, [OP_CHMOD_PATH] = 2, [OP_FORK] = 1, [OP_OPEN_RO] = 2,
 };
 
 /*
@@ -153,6 +160,7 @@ struct res {
 struct map {
 	char *addr;		/* NULL: free slot */
 	long pages;
+	int noexec;		/* memfd side: made under the model's FUTURE_EXEC */
 };
 
 struct side {
@@ -160,6 +168,7 @@ struct side {
 	int fd[NFD];
 	int fid[NFD];		/* file of each slot, -1 when free */
 	int obs[NFD];		/* read-only descriptor of each file, -1 when free */
+	int future_exec[NFD];	/* memfd side: the model's SEALFS_SEAL_FUTURE_EXEC */
 	struct map map[NMAP];
 };
 
@@ -256,15 +265,13 @@ static uint32_t gen_seals(uint64_t *s)
 
 	if (chance(s, 4))
 		return 0;
-	for (int i = 0; i < 6; i++)
+	/* Bit 6 is SEALFS_SEAL_FUTURE_EXEC: the memfd side models it. */
+	for (int i = 0; i < 7; i++)
 		if (chance(s, 14))
 			mask |= 1U << i;
 	if (!mask)
-		mask = 1U << below(s, 6);
-	/*
-	 * Unknown to both, below bit 32: bit 6 is SEALFS_SEAL_FUTURE_EXEC,
-	 * which sealfs has and memfd refuses (beyond_test checks it).
-	 */
+		mask = 1U << below(s, 7);
+	/* Unknown to both, below bit 32. */
 	if (chance(s, 5))
 		mask |= 1U << (7 + below(s, 25));
 	return mask;
@@ -416,6 +423,9 @@ static void gen_args(uint64_t *s, struct args *a, int type, struct gen *g)
 	case OP_REOPEN:
 		a->flags = gen_open_flags(s);
 		break;
+	case OP_OPEN_RO:
+		a->flags = chance(s, 60) ? 0 : chance(s, 75) ? O_CLOEXEC : 1U << below(s, 32);
+		break;
 	case OP_WRITE:
 	case OP_READ:
 		a->len = gen_iolen(s);
@@ -500,6 +510,7 @@ static void gen_update(struct gen *g, const struct args *a)
 		break;
 	case OP_DUP:
 	case OP_REOPEN:
+	case OP_OPEN_RO:
 		if (g->fd[a->a])
 			g->fd[a->b] = 1;
 		break;
@@ -598,6 +609,7 @@ static const struct bitname seal_names[] = {
 	{ SEALFS_SEAL_SEAL, "SEAL" }, { SEALFS_SEAL_SHRINK, "SHRINK" },
 	{ SEALFS_SEAL_GROW, "GROW" }, { SEALFS_SEAL_WRITE, "WRITE" },
 	{ SEALFS_SEAL_FUTURE_WRITE, "FUTURE_WRITE" }, { SEALFS_SEAL_EXEC, "EXEC" },
+	{ SEALFS_SEAL_FUTURE_EXEC, "FUTURE_EXEC" },
 };
 
 static const struct bitname create_names[] = {
@@ -687,6 +699,10 @@ static char *describe(const struct args *a, char *out, size_t size)
 	case OP_REOPEN:
 		snprintf(out, size, "fd%d = open(\"/proc/self/fd/<fd%d>\", %s)", a->b, a->a,
 			 BITS(b1, a->flags, open_names, "O_RDONLY"));
+		break;
+	case OP_OPEN_RO:
+		snprintf(out, size, "fd%d = ioctl(fd%d, SEALFS_IOC_OPEN_READONLY, %s)", a->b, a->a,
+			 BITS(b1, a->flags, open_names, "0"));
 		break;
 	case OP_WRITE:
 	case OP_READ:
@@ -900,6 +916,7 @@ static void put_file(struct side *sd, int fid)
 			return;
 	close(sd->obs[fid]);
 	sd->obs[fid] = -1;
+	sd->future_exec[fid] = 0;
 }
 
 static int slot_close(struct side *sd, int slot)
@@ -991,12 +1008,188 @@ static void perturb(const struct side *sd, const struct args *a, struct res *r)
 		r->err = EACCES;
 }
 
+/*
+ * --- sealing beyond memfd: the memfd side's model of spec 9 ---
+ *
+ * sealfs's additions are compared against memfd doing what memfd does,
+ * plus the smallest step that gives the addition's effect:
+ *  - SEALFS_SEAL_FUTURE_EXEC: memfd adds the other bits (it refuses bit 6),
+ *    and the side remembers the seal: GET_SEALS reports it, a new mapping
+ *    with PROT_EXEC fails with EPERM once the kernel has accepted it, and a
+ *    mapping made from then on cannot gain PROT_EXEC (EACCES);
+ *  - F_SEAL_WRITE (or the one F_SEAL_EXEC implies) while only read-only
+ *    shared mappings exist: where memfd says EBUSY and no shared mapping of
+ *    the file is writable, each shared one with VM_MAYWRITE is mapped anew,
+ *    over itself, from the file's read-only descriptor (the same pages,
+ *    protection and madvise state, without VM_MAYWRITE, which is what
+ *    sealfs leaves), and memfd is asked again;
+ *  - SEALFS_IOC_OPEN_READONLY: the reopen of /proc/self/fd/N with O_RDONLY
+ *    it stands for, after its checks of the argument (EINVAL) and of the
+ *    descriptor (EBADF unless readable).
+ * All mappings of both sides are in this one process (a child's end with
+ * it), so /proc/self/smaps shows every mapping of a file.
+ */
+
+/* How often the model stood in for memfd, over the runs of a group. */
+struct model_counts {
+	long write_seals;	/* F_SEAL_WRITE with read-only shared maps */
+	long future_exec;	/* FUTURE_EXEC added */
+	long exec_refused;	/* PROT_EXEC refused under it (mmap, mprotect) */
+	long open_ro;		/* SEALFS_IOC_OPEN_READONLY */
+};
+
+static struct model_counts *model;	/* shared with the episode children */
+
+/* A shared mapping of a file, as /proc/self/smaps shows it. */
+struct shared_vma {
+	unsigned long start, end, pgoff;
+	int prot, maywrite, writable;
+	int advice[6], nadvice;
+};
+
+/*
+ * The shared mappings (VM_SHARED) of the file of fd, at most max of them;
+ * how many there are, or -1.
+ */
+static int shared_vmas(int fd, struct shared_vma *v, int max)
+{
+	static const struct { const char *flag; int advice; } kept[] = {
+		{ "dc", MADV_DONTFORK }, { "sr", MADV_SEQUENTIAL }, { "rr", MADV_RANDOM },
+		{ "hg", MADV_HUGEPAGE }, { "nh", MADV_NOHUGEPAGE }, { "dd", MADV_DONTDUMP },
+	};
+	unsigned long start, end, pgoff, ino;
+	unsigned int major, minor;
+	char line[512], perms[8];
+	struct stat st;
+	int n = 0, ours = 0, shared;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		return -1;
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		struct shared_vma *x = &v[n];
+		char *tok;
+
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &pgoff,
+			   &major, &minor, &ino) == 7) {
+			ours = ino == st.st_ino && major == major(st.st_dev) &&
+			       minor == minor(st.st_dev);
+			if (ours && n < max) {
+				memset(x, 0, sizeof(*x));
+				x->start = start;
+				x->end = end;
+				x->pgoff = pgoff;
+				x->prot = (perms[0] == 'r' ? PROT_READ : 0) |
+					  (perms[1] == 'w' ? PROT_WRITE : 0) |
+					  (perms[2] == 'x' ? PROT_EXEC : 0);
+			}
+			continue;
+		}
+		if (!ours || strncmp(line, "VmFlags:", 8))
+			continue;
+		ours = shared = 0;
+		if (n == max) {
+			n = -1;		/* more than the caller has room for */
+			break;
+		}
+		for (tok = strtok(line + 8, " \n"); tok; tok = strtok(NULL, " \n")) {
+			shared |= !strcmp(tok, "sh");
+			x->maywrite |= !strcmp(tok, "mw");
+			x->writable |= !strcmp(tok, "wr");
+			for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+				if (!strcmp(tok, kept[i].flag))
+					x->advice[x->nadvice++] = kept[i].advice;
+		}
+		/* Not VM_SHARED: private, or of a read-only descriptor. */
+		n += shared;
+	}
+	fclose(f);
+	return n;
+}
+
+/* memfd's F_ADD_SEALS, with the model of FUTURE_EXEC and of spec 9's F_SEAL_WRITE. */
+static int memfd_add_seals(struct side *sd, int fd, int fid, uint32_t seals)
+{
+	/* Each page of each mapping of the side could be a VMA of its own. */
+	struct shared_vma v[NMAP * 4 * MAXPAGES];
+	int ret = fcntl(fd, F_ADD_SEALS, seals & ~SEALFS_SEAL_FUTURE_EXEC), n, i;
+
+	if (ret == -1 && errno == EBUSY) {
+		n = shared_vmas(fd, v, sizeof(v) / sizeof(v[0]));
+		for (i = 0; i < n && !v[i].writable; i++)
+			;
+		if (n <= 0 || i < n) {
+			errno = EBUSY;
+			return -1;	/* memfd's answer stands */
+		}
+		for (i = 0; i < n; i++) {
+			size_t len = v[i].end - v[i].start;
+
+			if (!v[i].maywrite)
+				continue;
+			if (mmap((void *)v[i].start, len, v[i].prot, MAP_SHARED | MAP_FIXED,
+				 sd->obs[fid], v[i].pgoff) != (void *)v[i].start) {
+				perror("fuzz: mapping a read-only shared map again");
+				abort();
+			}
+			for (int j = 0; j < v[i].nadvice; j++)
+				madvise((void *)v[i].start, len, v[i].advice[j]);
+		}
+		ret = fcntl(fd, F_ADD_SEALS, seals & ~SEALFS_SEAL_FUTURE_EXEC);
+		model->write_seals += ret == 0;
+	}
+	if (ret == 0 && (seals & SEALFS_SEAL_FUTURE_EXEC)) {
+		sd->future_exec[fid] = 1;
+		model->future_exec++;
+	}
+	return ret;
+}
+
+/* SEALFS_IOC_OPEN_READONLY, as the /proc reopen it stands for. */
+static int memfd_open_readonly(int fd, uint32_t arg)
+{
+	char path[40];
+	int fl = fcntl(fd, F_GETFL);
+
+	if (arg & ~(uint32_t)O_CLOEXEC) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) {
+		errno = EBADF;
+		return -1;
+	}
+	model->open_ro++;
+	return open(proc_path(fd, path), O_RDONLY | arg);
+}
+
 static void exec_args(struct side *sd, const struct args *a, struct res *r);
 
 static void exec_fork(struct side *sd, const struct args *child, struct res *r)
 {
 	int status;
 	pid_t pid;
+
+	/*
+	 * The memfd side's model of adding seals lives in its side table and
+	 * in its mappings (memfd_add_seals()), which a child cannot change
+	 * for its parent, while a sealfs seal added in a child changes the
+	 * file and the parent's mappings: the parent adds them, and the
+	 * child only exits, for the wait status.
+	 */
+	if (sd->k == MEMFD && child->type == OP_ADD_SEALS) {
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			status = -1;
+		exec_args(sd, child, r);
+		r->extra = (uint32_t)status;
+		return;
+	}
 
 	memset(child_res, 0, sizeof(*child_res));
 	child_res->ret = -3;
@@ -1097,6 +1290,15 @@ static void exec_args(struct side *sd, const struct args *a, struct res *r)
 		ret = nfd >= 0 ? 0 : -1;
 		break;
 	}
+	case OP_OPEN_RO: {
+		int nfd = sd->k == MEMFD ? memfd_open_readonly(fd, a->flags) :
+					   ioctl(fd, SEALFS_IOC_OPEN_READONLY, a->flags);
+
+		if (nfd >= 0)
+			slot_set(sd, a->b, nfd, fid);
+		ret = nfd >= 0 ? 0 : -1;
+		break;
+	}
 	case OP_WRITE:
 		fill(wbuf, a->len, a->byte);
 		ret = write(fd, wbuf, a->len);
@@ -1144,6 +1346,7 @@ static void exec_args(struct side *sd, const struct args *a, struct res *r)
 		ret = fallocate(fd, a->flags, a->off, a->len);
 		break;
 	case OP_MMAP: {
+		int noexec;
 		void *p;
 
 		if (m->addr) {
@@ -1151,9 +1354,19 @@ static void exec_args(struct side *sd, const struct args *a, struct res *r)
 			m->addr = NULL;
 		}
 		p = mmap(NULL, a->len, a->flags, a->flags2, fd, a->off);
+		/* MAP_ANONYMOUS ignores the descriptor: not a mapping of the file. */
+		noexec = sd->future_exec[fid] && !(a->flags2 & MAP_ANONYMOUS);
+		if (p != MAP_FAILED && noexec && (a->flags & PROT_EXEC)) {
+			/* The model: FUTURE_EXEC refuses it after every other check. */
+			munmap(p, a->len);
+			p = MAP_FAILED;
+			errno = EPERM;
+			model->exec_refused++;
+		}
 		if (p != MAP_FAILED) {
 			m->addr = p;
 			m->pages = (a->len + PAGE - 1) / PAGE;
+			m->noexec = noexec;
 			if (m->pages > 4 * MAXPAGES)	/* never: such lengths fail */
 				abort();
 		}
@@ -1175,7 +1388,13 @@ static void exec_args(struct side *sd, const struct args *a, struct res *r)
 		start = a->off % m->pages;
 		if (n > m->pages - start)
 			n = m->pages - start;
-		if (a->type == OP_MPROTECT)
+		if (a->type == OP_MPROTECT && m->noexec && (a->flags & PROT_EXEC) &&
+		    !(a->flags & (PROT_GROWSDOWN | PROT_GROWSUP))) {
+			/* The model: no VM_MAYEXEC (other prot bits fail before). */
+			ret = -1;
+			errno = EACCES;
+			model->exec_refused++;
+		} else if (a->type == OP_MPROTECT)
 			ret = mprotect(m->addr + start * PAGE, n * PAGE, a->flags);
 		else
 			ret = madvise(m->addr + start * PAGE, n * PAGE, a->flags);
@@ -1208,7 +1427,8 @@ static void exec_args(struct side *sd, const struct args *a, struct res *r)
 		return;
 	}
 	case OP_ADD_SEALS:
-		ret = kind_add_seals(sd->k, fd, a->flags);
+		ret = sd->k == MEMFD ? memfd_add_seals(sd, fd, fid, a->flags) :
+				       kind_add_seals(sd->k, fd, a->flags);
 		break;
 	case OP_FCHMOD:
 		ret = fchmod(fd, a->flags);
@@ -1256,6 +1476,8 @@ static void file_state(const struct side *sd, int fid, struct filestate *s)
 	errno = 0;
 	s->seals = kind_get_seals(sd->k, sd->obs[fid]);
 	s->seals_err = s->seals < 0 ? errno : 0;
+	if (s->seals >= 0 && sd->future_exec[fid])
+		s->seals |= SEALFS_SEAL_FUTURE_EXEC;
 }
 
 static int compare_file(const struct side *sa, const struct side *sb, int fid,
@@ -1318,7 +1540,8 @@ static int compare_state(const struct side *sa, const struct side *sb, const str
 			 struct mismatch *mm)
 {
 	/* Descriptor flags change only when a descriptor is made. */
-	int new_fds = a->type == OP_CREATE || a->type == OP_DUP || a->type == OP_REOPEN;
+	int new_fds = a->type == OP_CREATE || a->type == OP_DUP || a->type == OP_REOPEN ||
+		      a->type == OP_OPEN_RO;
 
 	for (int i = 0; i < NFD; i++) {
 		int fa = sa->fd[i], fb = sb->fd[i];
@@ -1649,10 +1872,12 @@ static void setup_buffers(void)
 	cbuf[0] = malloc(CMP_HEAD);
 	cbuf[1] = malloc(CMP_HEAD);
 	child_res = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	model = mmap(NULL, sizeof(*model), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		     -1, 0);
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		      -1, 0);
 	if (!wbuf || !rbuf || !cbuf[0] || !cbuf[1] || child_res == MAP_FAILED ||
-	    shared == MAP_FAILED)
+	    shared == MAP_FAILED || model == MAP_FAILED)
 		abort();
 	install_fault_handler();
 }
@@ -1725,6 +1950,7 @@ static void run_group(struct __test_metadata *_metadata, int group)
 	if (group >= nseeds)
 		SKIP(return, "SEALFS_FUZZ_SEEDS gives this group no seed");
 	setup_buffers();
+	memset(model, 0, sizeof(*model));
 	ASSERT_EQ(0, set_memfd_huge("within_size", old_huge, sizeof(old_huge)));
 	for (int i = group; i < nseeds; i += NGROUPS) {
 		bad += run_seed(seeds[i], &steps, &episodes);
@@ -1735,6 +1961,8 @@ static void run_group(struct __test_metadata *_metadata, int group)
 	t = now() - t0;
 	fprintf(stderr, "# group %d: %d seeds, %ld episodes, %ld operations, %d mismatching seeds, %.1f s, %.0f ops/s\n",
 		group, ran, episodes, steps, bad, t, t > 0 ? steps / t : 0.0);
+	fprintf(stderr, "# group %d, beyond memfd (spec 9): %ld write seals over read-only shared maps, %ld FUTURE_EXEC seals, %ld PROT_EXEC refused, %ld read-only opens\n",
+		group, model->write_seals, model->future_exec, model->exec_refused, model->open_ro);
 	EXPECT_EQ(0, bad);
 }
 

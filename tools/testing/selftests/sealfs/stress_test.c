@@ -5,8 +5,13 @@
  * (write, pwrite, pwritev, splice from a pipe, io_uring IORING_OP_WRITE,
  * pwrite from a read-only mapping of the same file, shared writable maps,
  * mprotect(PROT_WRITE) of read-only maps, private COW maps, fallocate(0),
- * PUNCH_HOLE, ftruncate grow and shrink) and a thread that forks children
- * which map the file shared (read-write and read-only) and privately, while
+ * PUNCH_HOLE, ftruncate grow and shrink), a thread that forks children
+ * which map the file shared (read-write and read-only) and privately, and
+ * a holder: a read-only shared map of the O_RDWR fd kept across the seal,
+ * made writable for a write and read-only again, over and over, by the
+ * holder and by children it forks with it (sealfs seals while only
+ * read-only shared maps exist, and takes VM_MAYWRITE from them in every
+ * process: spec 9; memfd cannot, so its holder maps anew each time), while
  * the main thread adds F_SEAL_WRITE until it returns 0.  From then on, a
  * checker reads the whole file (pread, and a fresh read-only shared map)
  * again and again while the threads keep trying, and:
@@ -81,6 +86,7 @@ enum op {
 	OP_MMAP_RW, OP_MMAP_PRIVATE, OP_MMAP_RO, OP_MPROTECT_RW,
 	OP_FALLOC, OP_PUNCH, OP_TRUNC_GROW, OP_TRUNC_SHRINK,
 	OP_CHILD_RW, OP_CHILD_RO, OP_CHILD_PRIVATE,
+	OP_HELD_MPROTECT_RW, OP_HELD_CHILD_MPROTECT_RW,
 	NR_OPS
 };
 
@@ -91,6 +97,7 @@ static const char * const op_names[NR_OPS] = {
 	"fallocate(PUNCH_HOLE)", "ftruncate(grow)", "ftruncate(shrink)",
 	"child mmap(RW, SHARED)", "child mmap(RO, SHARED)",
 	"child mmap(RW, PRIVATE) + write",
+	"held ro map: mprotect(RW)", "held ro map: child mprotect(RW)",
 };
 
 struct op_count {
@@ -424,6 +431,85 @@ static void *mprotector(void *arg)
 	return NULL;
 }
 
+/*
+ * In a child forked with the held map @p: mprotect(PROT_WRITE), a write and
+ * mprotect(PROT_READ), a few times.  Exit status: 1 if it was ever made
+ * writable, 2 if mprotect failed otherwise than with EACCES.
+ */
+static int held_child(char *p, unsigned int seed)
+{
+	int status = 0;
+
+	for (int i = 0; i < 4; i++) {
+		if (mprotect(p, FLOOR, PROT_READ | PROT_WRITE) == 0) {
+			status |= 1;
+			p[rnd(&seed) % FLOOR] = 'k';
+			mprotect(p, FLOOR, PROT_READ);
+		} else if (errno != EACCES) {
+			status |= 2;
+		}
+	}
+	return status;
+}
+
+/*
+ * The holder: a read-only shared map of the O_RDWR fd, kept across the seal
+ * on sealfs (memfd: made anew each iteration, as memfd refuses the seal
+ * while it exists), made writable for one write and read-only again; every
+ * HELD_FORK_EVERY iterations a child forked with it does the same.  Once
+ * sealed, each mprotect(PROT_WRITE) must fail with EACCES, the child's too.
+ */
+#define HELD_FORK_EVERY	8
+static void *holder(void *arg)
+{
+	struct worker *w = arg;
+	struct round *r = w->r;
+	char *p = MAP_FAILED;
+
+	for (long i = 0;; i++) {
+		int sealed = atomic_load(&r->sealed);
+		int ret;
+
+		if (p == MAP_FAILED) {
+			p = mmap(NULL, FLOOR, PROT_READ, MAP_SHARED, r->fd, 0);
+			account(r, OP_MMAP_RO, sealed, p != MAP_FAILED, errno, 1,
+				sealed ? -1 : EPERM);
+		}
+		if (p != MAP_FAILED && i % HELD_FORK_EVERY == HELD_FORK_EVERY - 1) {
+			unsigned int seed = rnd(&w->seed);
+			pid_t pid = fork();
+			int status;
+
+			if (pid == 0)
+				_exit(held_child(p, seed));
+			if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+				account(r, OP_HELD_CHILD_MPROTECT_RW, sealed,
+					WEXITSTATUS(status) & 1,
+					WEXITSTATUS(status) & 2 ? 1000 : EACCES, 0, EACCES);
+			else
+				account(r, OP_HELD_CHILD_MPROTECT_RW, sealed, 0, 1000, 0, EACCES);
+		}
+		if (p != MAP_FAILED) {
+			ret = mprotect(p, FLOOR, PROT_READ | PROT_WRITE);
+			account(r, OP_HELD_MPROTECT_RW, sealed, ret == 0, errno, 0, EACCES);
+			if (ret == 0) {
+				p[rnd(&w->seed) % FLOOR] = 'h';
+				mprotect(p, FLOOR, PROT_READ);
+			}
+			if (r->kind == K_MEMFD) {
+				munmap(p, FLOOR);
+				p = MAP_FAILED;
+			}
+		}
+		if (next_iteration(w, sealed))
+			break;
+	}
+	if (p != MAP_FAILED)
+		munmap(p, FLOOR);
+	finish(w);
+	return NULL;
+}
+
 /* fallocate(0) and PUNCH_HOLE, in turn. */
 static void *fallocator(void *arg)
 {
@@ -725,6 +811,7 @@ static void stress_round(struct __test_metadata *_metadata,
 		{ .what = "fallocator", .fn = fallocator },
 		{ .what = "truncator", .fn = truncator },
 		{ .what = "forker", .fn = forker },
+		{ .what = "holder", .fn = holder },
 	};
 	static unsigned char snap[MAXSZ + PAGE], init[MAXSZ];
 	struct round *r = calloc(1, sizeof(*r));

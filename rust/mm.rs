@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The shared mappings of a file that exist already, in whichever address
+//! spaces they are: finding them (`mapping->i_mmap`), and taking the right
+//! to write away from the read-only ones, under their address space's
+//! `mmap_lock`.
+//!
+//! Lock order (`mm/rmap.c`): `mmap_lock` -> `i_mmap_rwsem`.  An address
+//! space's `mmap_lock` is never taken under `i_mmap_rwsem`: the walks
+//! below take a reference to an address space under `i_mmap_rwsem`, drop
+//! it, and only then lock the address space.
+//!
+//! Nothing here changes a VMA while `i_mmap_rwsem` is held either:
+//! changing flags waits for the VMA's per-VMA lock (`vma_start_write`),
+//! whose holders (page faults) may reclaim memory, and reclaim takes
+//! `i_mmap_rwsem` to unmap pages.
+
+use super::{bindings, file::flags, folio::Mapping};
+use core::{mem::offset_of, ptr::NonNull};
+use kernel::prelude::*;
+
+/// What a walk sees of one VMA of a file: its flags, read under
+/// `i_mmap_rwsem`, and whether userfaultfd watches it.
+#[derive(Clone, Copy)]
+pub(crate) struct VmaState {
+    flags: usize,
+    userfaultfd: bool,
+}
+
+impl VmaState {
+    /// Whether the mapping is shared (`VM_SHARED`): a `MAP_SHARED` mapping
+    /// of a descriptor opened for writing.  Other `MAP_SHARED` mappings
+    /// (of read-only descriptors) have only `VM_MAYSHARE` and can never
+    /// write.
+    pub(crate) fn is_shared(self) -> bool {
+        self.flags & flags::SHARED != 0
+    }
+
+    /// Whether the mapping is shared and may be made writable: one of
+    /// those counted in the file's `i_mmap_writable`
+    /// (`vma_is_shared_maywrite`).
+    pub(crate) fn is_shared_maywrite(self) -> bool {
+        self.is_shared() && self.flags & flags::MAYWRITE != 0
+    }
+
+    /// Whether the mapping is writable now (`VM_WRITE`).
+    pub(crate) fn is_writable(self) -> bool {
+        self.flags & flags::WRITE != 0
+    }
+
+    /// Whether userfaultfd is registered on the mapping
+    /// (`userfaultfd_armed`).  `UFFDIO_COPY` fills holes of a registered
+    /// shared mapping without `VM_WRITE`, on the strength of the
+    /// `VM_MAYWRITE` that registration required.
+    pub(crate) fn is_userfaultfd_armed(self) -> bool {
+        self.userfaultfd
+    }
+}
+
+/// The VMA whose `shared.rb` node `node` is.
+///
+/// # Safety
+///
+/// `node` must be a node of a file's `i_mmap` tree.
+unsafe fn vma_of(node: *mut bindings::rb_node) -> *mut bindings::vm_area_struct {
+    // SAFETY: the nodes of `i_mmap` are the `shared.rb` fields of VMAs
+    // (`vma_interval_tree_insert`), so this is `container_of`.
+    unsafe {
+        node.byte_sub(offset_of!(bindings::vm_area_struct, shared.rb))
+            .cast()
+    }
+}
+
+/// What a walk asks of each VMA it finds.
+enum Step {
+    /// Look at the next one.
+    Next,
+    /// Stop, with this VMA.
+    Stop,
+}
+
+impl Mapping {
+    /// Calls `f` on each VMA of the file, in any address space, with
+    /// `i_mmap_rwsem` held for reading, until it says stop; returns that
+    /// VMA.  `f` must not sleep on anything reclaim may wait for.
+    fn walk_vmas(
+        &self,
+        mut f: impl FnMut(*mut bindings::vm_area_struct, VmaState) -> Step,
+    ) -> Option<NonNull<bindings::vm_area_struct>> {
+        let mapping = self.as_ptr();
+        let mut found = None;
+        // SAFETY: the mapping is valid (type invariant of `Mapping`); the
+        // lock is dropped below.
+        unsafe { bindings::sealfs_helper_i_mmap_lock_read(mapping) };
+        // SAFETY: `i_mmap` is the mapping's tree of VMAs, stable while its
+        // lock is held.
+        let mut node = unsafe { bindings::rb_first(&raw const (*mapping).i_mmap.rb_root) };
+        while !node.is_null() {
+            // SAFETY: `node` is in the tree, so its VMA is linked and valid
+            // while the lock is held; its flags change only under its
+            // address space's `mmap_lock`, so this is a snapshot, as every
+            // rmap walk reads them.
+            let (vma, state) = unsafe {
+                let vma = vma_of(node);
+                let state = VmaState {
+                    flags: (*vma).__bindgen_anon_2.vm_flags,
+                    userfaultfd: bindings::sealfs_helper_userfaultfd_armed(vma),
+                };
+                (vma, state)
+            };
+            if let Step::Stop = f(vma, state) {
+                found = NonNull::new(vma);
+                break;
+            }
+            // SAFETY: `node` is in the tree, whose lock we hold.
+            node = unsafe { bindings::rb_next(node) };
+        }
+        // SAFETY: taken above.
+        unsafe { bindings::sealfs_helper_i_mmap_unlock_read(mapping) };
+        found
+    }
+
+    /// How many VMAs of the file, in any address space, `pred` accepts
+    /// now.  A snapshot: they may change as soon as it is taken.
+    pub(crate) fn count_vmas(&self, pred: impl Fn(VmaState) -> bool) -> usize {
+        let mut count = 0;
+        self.walk_vmas(|_, state| {
+            count += usize::from(pred(state));
+            Step::Next
+        });
+        count
+    }
+
+    /// A reference to the address space of a VMA of the file that `pred`
+    /// accepts, if there is one.  `EBUSY` if that address space is being
+    /// torn down (its last user has gone; its VMAs go soon).
+    pub(crate) fn user_of_vma(&self, pred: impl Fn(VmaState) -> bool) -> Result<Option<MmUser>> {
+        let mut user = Ok(None);
+        self.walk_vmas(|vma, state| {
+            if !pred(state) {
+                return Step::Next;
+            }
+            // SAFETY: `vma` is linked in the tree, whose lock the walk
+            // holds, so its address space has not been freed
+            // (`exit_mmap` unlinks every VMA before `mmdrop`).
+            let mm = unsafe { (*vma).vm_mm };
+            // SAFETY: as above; a reference is taken only if the address
+            // space still has users.
+            user = if unsafe { bindings::sealfs_helper_mmget_not_zero(mm) } {
+                // INVARIANT: `mmget_not_zero` took a user reference.
+                Ok(NonNull::new(mm).map(MmUser))
+            } else {
+                Err(EBUSY)
+            };
+            Step::Stop
+        });
+        user
+    }
+}
+
+/// A reference to an address space (`mm_users`, as `mmget`): its VMAs and
+/// page tables stay until it is dropped (`mmput`).
+///
+/// # Invariants
+///
+/// The pointer is a valid `mm_struct` whose `mm_users` this holds one of.
+pub(crate) struct MmUser(NonNull<bindings::mm_struct>);
+
+impl MmUser {
+    /// Takes the address space's `mmap_lock` for writing (`EINTR` if a
+    /// fatal signal comes first), under which its VMAs' flags may change.
+    pub(crate) fn write_lock(&self) -> Result<MmapWriteGuard<'_>> {
+        // SAFETY: the address space is valid (type invariant).
+        let ret = unsafe { bindings::sealfs_helper_mmap_write_lock_killable(self.0.as_ptr()) };
+        kernel::error::to_result(ret)?;
+        // INVARIANT: locked just above.
+        Ok(MmapWriteGuard(self))
+    }
+}
+
+impl Drop for MmUser {
+    fn drop(&mut self) {
+        // SAFETY: the reference is ours (type invariant).  `mmput` may tear
+        // the address space down (`exit_mmap`), which takes `mmap_lock` and
+        // `i_mmap_rwsem`; no guard of either can outlive `self`'s borrow,
+        // and `user_of_vma` creates `self` only after its walk.
+        unsafe { bindings::mmput(self.0.as_ptr()) };
+    }
+}
+
+/// An address space whose `mmap_lock` is held for writing.
+///
+/// # Invariants
+///
+/// The `mmap_lock` of the wrapped address space is held for writing by
+/// this task until the guard drops.
+pub(crate) struct MmapWriteGuard<'a>(&'a MmUser);
+
+impl MmapWriteGuard<'_> {
+    /// A VMA of `mapping`'s file in this address space that `pred`
+    /// accepts, if there is one.  It stays valid, and only this task may
+    /// change it, for as long as the lock is held.
+    pub(crate) fn find_vma(
+        &self,
+        mapping: &Mapping,
+        pred: impl Fn(VmaState) -> bool,
+    ) -> Option<&LockedVma> {
+        let mm = self.0 .0.as_ptr();
+        let vma = mapping.walk_vmas(|vma, state| {
+            // SAFETY: the walk gives linked VMAs, whose `vm_mm` is set for
+            // their life.
+            if unsafe { (*vma).vm_mm } == mm && pred(state) {
+                Step::Stop
+            } else {
+                Step::Next
+            }
+        })?;
+        // SAFETY: the VMA is one of this address space's, and it cannot be
+        // unlinked or freed without the `mmap_lock` that we hold for
+        // writing (`munmap`, `mremap`, `exit_mmap`, which our user
+        // reference holds off), so it is valid for the guard's borrow.
+        Some(unsafe { LockedVma::from_raw(vma.as_ptr()) })
+    }
+}
+
+impl Drop for MmapWriteGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: locked by this task (type invariant).
+        unsafe { bindings::sealfs_helper_mmap_write_unlock(self.0 .0.as_ptr()) };
+    }
+}
+
+/// A VMA of a file whose address space's `mmap_lock` we hold for writing.
+///
+/// # Invariants
+///
+/// The wrapped VMA is valid, has a file, and its address space's
+/// `mmap_lock` is held for writing by this task, for the borrow's life.
+#[repr(transparent)]
+pub(crate) struct LockedVma(kernel::types::Opaque<bindings::vm_area_struct>);
+
+impl LockedVma {
+    /// # Safety
+    ///
+    /// `ptr` must be a VMA of a file, valid with its address space's
+    /// `mmap_lock` held for writing by this task, for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::vm_area_struct) -> &'a Self {
+        // SAFETY: `repr(transparent)`, and valid for `'a` by the caller.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn flags(&self) -> usize {
+        // SAFETY: the VMA is valid (type invariant).
+        unsafe { (*self.0.get()).__bindgen_anon_2.vm_flags }
+    }
+
+    /// Takes `VM_MAYWRITE` away from a shared mapping that is not writable
+    /// now, so that nothing can ever make it writable (`mprotect`:
+    /// `EACCES`; userfaultfd registration: `EPERM`), and stops counting it
+    /// in its file's `i_mmap_writable`, as a mapping made without
+    /// `VM_MAYWRITE` is not counted.  Irreversible.  `EINVAL` if it is
+    /// writable now, or not shared with `VM_MAYWRITE`.
+    pub(crate) fn try_clear_maywrite(&self) -> Result {
+        let vm_flags = self.flags();
+        if vm_flags & flags::WRITE != 0
+            || vm_flags & (flags::SHARED | flags::MAYWRITE) != flags::SHARED | flags::MAYWRITE
+        {
+            return Err(EINVAL);
+        }
+        let vma = self.0.get();
+        // SAFETY: the VMA is valid and its `mmap_lock` is held for writing
+        // (type invariant), as `vm_flags_clear` needs.  It is shared with
+        // `VM_MAYWRITE`, so `__vma_link_file` (or `dup_mmap`) counted it
+        // in its file's mapping, and `__remove_shared_vm_struct` would
+        // uncount it only while it still has `VM_MAYWRITE`: the count is
+        // moved from the VMA's end to now, under the same lock, so it
+        // stays the number of shared `VM_MAYWRITE` VMAs.
+        unsafe {
+            bindings::sealfs_helper_vm_flags_clear(vma, flags::MAYWRITE as _);
+            bindings::sealfs_helper_mapping_unmap_writable((*(*vma).vm_file).f_mapping);
+        }
+        Ok(())
+    }
+}
