@@ -13,11 +13,14 @@
 //! Nothing here changes a VMA while `i_mmap_rwsem` is held either:
 //! changing flags waits for the VMA's per-VMA lock (`vma_start_write`),
 //! whose holders (page faults) may reclaim memory, and reclaim takes
-//! `i_mmap_rwsem` to unmap pages.
+//! `i_mmap_rwsem` to unmap pages.  Under an address space's `mmap_lock`,
+//! its own VMAs are walked (`find_vma`), not the file's tree: the cost is
+//! that address space's, whoever else maps the file.
 
 use super::{bindings, file::flags, folio::Mapping};
+use core::ptr::read_volatile;
 use core::{mem::offset_of, ptr::NonNull};
-use kernel::prelude::*;
+use kernel::{ffi::c_ulong, prelude::*};
 
 /// What a walk sees of one VMA of a file: its flags, read under
 /// `i_mmap_rwsem`, and whether userfaultfd watches it.
@@ -28,6 +31,22 @@ pub(crate) struct VmaState {
 }
 
 impl VmaState {
+    /// The state of `vma` now.
+    ///
+    /// # Safety
+    ///
+    /// `vma` must be valid for the call.
+    unsafe fn read(vma: *mut bindings::vm_area_struct) -> Self {
+        // SAFETY: valid (function safety requirement); a racing flag
+        // change is read whole or not at all.
+        unsafe {
+            Self {
+                flags: read_volatile(&raw const (*vma).__bindgen_anon_2.vm_flags),
+                userfaultfd: bindings::sealfs_helper_userfaultfd_armed(vma),
+            }
+        }
+    }
+
     /// Whether the mapping is shared (`VM_SHARED`): a `MAP_SHARED` mapping
     /// of a descriptor opened for writing.  Other `MAP_SHARED` mappings
     /// (of read-only descriptors) have only `VM_MAYSHARE` and can never
@@ -71,6 +90,9 @@ unsafe fn vma_of(node: *mut bindings::rb_node) -> *mut bindings::vm_area_struct 
     }
 }
 
+/// Nodes of `i_mmap` a walk visits between two reschedules.
+const CHECK_SCHED: u32 = 256;
+
 /// What a walk asks of each VMA it finds.
 enum Step {
     /// Look at the next one.
@@ -89,6 +111,7 @@ impl Mapping {
     ) -> Option<NonNull<bindings::vm_area_struct>> {
         let mapping = self.as_ptr();
         let mut found = None;
+        let mut latency = 0;
         // SAFETY: the mapping is valid (type invariant of `Mapping`); the
         // lock is dropped below.
         unsafe { bindings::sealfs_helper_i_mmap_lock_read(mapping) };
@@ -97,16 +120,12 @@ impl Mapping {
         let mut node = unsafe { bindings::rb_first(&raw const (*mapping).i_mmap.rb_root) };
         while !node.is_null() {
             // SAFETY: `node` is in the tree, so its VMA is linked and valid
-            // while the lock is held; its flags change only under its
-            // address space's `mmap_lock`, so this is a snapshot, as every
-            // rmap walk reads them.
+            // while the lock is held.  Its flags change under its address
+            // space's `mmap_lock`, which we do not hold: a snapshot, read
+            // once (`READ_ONCE`), as an rmap walk reads them.
             let (vma, state) = unsafe {
                 let vma = vma_of(node);
-                let state = VmaState {
-                    flags: (*vma).__bindgen_anon_2.vm_flags,
-                    userfaultfd: bindings::sealfs_helper_userfaultfd_armed(vma),
-                };
-                (vma, state)
+                (vma, VmaState::read(vma))
             };
             if let Step::Stop = f(vma, state) {
                 found = NonNull::new(vma);
@@ -114,6 +133,13 @@ impl Mapping {
             }
             // SAFETY: `node` is in the tree, whose lock we hold.
             node = unsafe { bindings::rb_next(node) };
+            latency += 1;
+            if latency == CHECK_SCHED {
+                latency = 0;
+                // SAFETY: `i_mmap_rwsem` is a sleeping lock; the tree may
+                // change only under it for writing, which we hold off.
+                unsafe { bindings::sealfs_helper_cond_resched() };
+            }
         }
         // SAFETY: taken above.
         unsafe { bindings::sealfs_helper_i_mmap_unlock_read(mapping) };
@@ -180,11 +206,12 @@ impl MmUser {
 
 impl Drop for MmUser {
     fn drop(&mut self) {
-        // SAFETY: the reference is ours (type invariant).  `mmput` may tear
-        // the address space down (`exit_mmap`), which takes `mmap_lock` and
-        // `i_mmap_rwsem`; no guard of either can outlive `self`'s borrow,
-        // and `user_of_vma` creates `self` only after its walk.
-        unsafe { bindings::mmput(self.0.as_ptr()) };
+        // SAFETY: the reference is ours (type invariant).  If it is the
+        // last (the processes have exited meanwhile), `mmput_async` leaves
+        // the teardown (`exit_aio`, `exit_mmap`) to a work item, rather
+        // than running it here, where the caller may hold locks (sealfs
+        // holds two `i_rwsem`s).
+        unsafe { bindings::mmput_async(self.0.as_ptr()) };
     }
 }
 
@@ -197,29 +224,47 @@ impl Drop for MmUser {
 pub(crate) struct MmapWriteGuard<'a>(&'a MmUser);
 
 impl MmapWriteGuard<'_> {
-    /// A VMA of `mapping`'s file in this address space that `pred`
-    /// accepts, if there is one.  It stays valid, and only this task may
-    /// change it, for as long as the lock is held.
-    pub(crate) fn find_vma(
+    /// Calls `f` on each VMA of `mapping`'s file in this address space, in
+    /// address order, until it fails; returns that error.  The VMAs stay
+    /// valid, and only this task may change them, while the lock is held.
+    pub(crate) fn for_each_vma_of(
         &self,
         mapping: &Mapping,
-        pred: impl Fn(VmaState) -> bool,
-    ) -> Option<&LockedVma> {
+        mut f: impl FnMut(&LockedVma) -> Result,
+    ) -> Result {
         let mm = self.0 .0.as_ptr();
-        let vma = mapping.walk_vmas(|vma, state| {
-            // SAFETY: the walk gives linked VMAs, whose `vm_mm` is set for
-            // their life.
-            if unsafe { (*vma).vm_mm } == mm && pred(state) {
-                Step::Stop
-            } else {
-                Step::Next
+        let mut addr = 0;
+        let mut latency = 0;
+        loop {
+            // SAFETY: `mm` is valid and its `mmap_lock` held (type
+            // invariant), as `find_vma` needs.
+            let vma = unsafe { bindings::find_vma(mm, addr) };
+            if vma.is_null() {
+                return Ok(());
             }
-        })?;
-        // SAFETY: the VMA is one of this address space's, and it cannot be
-        // unlinked or freed without the `mmap_lock` that we hold for
-        // writing (`munmap`, `mremap`, `exit_mmap`, which our user
-        // reference holds off), so it is valid for the guard's borrow.
-        Some(unsafe { LockedVma::from_raw(vma.as_ptr()) })
+            // SAFETY: a VMA of this address space cannot be unlinked,
+            // freed or changed without the `mmap_lock` that we hold for
+            // writing (`munmap`, `mremap`, `exit_mmap`, which our user
+            // reference holds off), so it is valid for the guard's borrow;
+            // `vm_file` is set for a VMA's life.
+            let (vma, ours) = unsafe {
+                let file = (*vma).vm_file;
+                (
+                    LockedVma::from_raw(vma),
+                    !file.is_null() && (*file).f_mapping == mapping.as_ptr(),
+                )
+            };
+            if ours {
+                f(vma)?;
+            }
+            addr = vma.end();
+            latency += 1;
+            if latency == CHECK_SCHED {
+                latency = 0;
+                // SAFETY: `mmap_lock` is a sleeping lock.
+                unsafe { bindings::sealfs_helper_cond_resched() };
+            }
+        }
     }
 }
 
@@ -254,12 +299,28 @@ impl LockedVma {
         unsafe { (*self.0.get()).__bindgen_anon_2.vm_flags }
     }
 
+    /// Its flags, and whether userfaultfd watches it; stable while the
+    /// lock is held.
+    pub(crate) fn state(&self) -> VmaState {
+        // SAFETY: the VMA is valid (type invariant).
+        unsafe { VmaState::read(self.0.get()) }
+    }
+
+    /// The address just after the VMA.
+    fn end(&self) -> c_ulong {
+        // SAFETY: the VMA is valid (type invariant).
+        unsafe { (*self.0.get()).__bindgen_anon_1.__bindgen_anon_1.vm_end }
+    }
+
     /// Takes `VM_MAYWRITE` away from a shared mapping that is not writable
-    /// now, so that nothing can ever make it writable (`mprotect`:
-    /// `EACCES`; userfaultfd registration: `EPERM`), and stops counting it
-    /// in its file's `i_mmap_writable`, as a mapping made without
-    /// `VM_MAYWRITE` is not counted.  Irreversible.  `EINVAL` if it is
-    /// writable now, or not shared with `VM_MAYWRITE`.
+    /// now, so that it cannot be made writable (`mprotect`: `EACCES`;
+    /// userfaultfd registration: `EPERM`), and stops counting it in its
+    /// file's `i_mmap_writable`, as a mapping made without `VM_MAYWRITE`
+    /// is not counted.  The mapping stays `VM_SHARED`: `remap_file_pages`
+    /// maps its file again, through `do_mmap`, whose checks decide then
+    /// (on a write-sealed file, `memfd_check_seals_mmap` clears the bit
+    /// again).  `EINVAL` if it is writable now, or not shared with
+    /// `VM_MAYWRITE`.
     pub(crate) fn try_clear_maywrite(&self) -> Result {
         let vm_flags = self.flags();
         if vm_flags & flags::WRITE != 0

@@ -47,10 +47,10 @@
 //!    later one sees the seal.
 //! 2. Shared mappings that exist are counted in the backing mapping's
 //!    `i_mmap_writable` while they have `VM_MAYWRITE` (`__vma_link_file`,
-//!    also for each `fork`), writable now or not.  `revoke_write_access`
-//!    takes `VM_MAYWRITE` away from the read-only ones, or fails with
-//!    `EBUSY` (see "Read-only shared mappings" below); then `add_seals`
-//!    denies writable mappings there (`mapping_deny_writable`), which
+//!    also for each `fork`), writable now or not.  `stop_writers` takes
+//!    `VM_MAYWRITE` away from the read-only ones, or fails with `EBUSY`
+//!    (see "Read-only shared mappings" below); then it denies writable
+//!    mappings there (`mapping_deny_writable`), which
 //!    fails if any is still counted, and keeps the denial for good, as
 //!    memfd does: a later `mmap` of the backing inode (`map_files`) fails
 //!    in `mmap_region`'s `mapping_map_writable` unless
@@ -77,7 +77,8 @@
 //!    sealfs file (spec section 8's merge case).
 //! 4. Pages pinned before the seal (GUP: O_DIRECT, io_uring fixed
 //!    buffers, vmsplice) could still be written through the pin:
-//!    `wait_for_pins` waits for them, or the seal fails.  No new pin for
+//!    `wait_for_pins` waits for them, after the denial of point 2, or the
+//!    seal fails.  No new pin for
 //!    writing can appear meanwhile: no writable shared mapping exists (2,
 //!    3), and the backing inode's `i_rwsem` holds off `write`.
 //!
@@ -87,41 +88,60 @@
 //! has `VM_MAYWRITE`, so `mprotect(PROT_WRITE)` could make it writable;
 //! memfd therefore refuses `F_SEAL_WRITE` (`EBUSY`) while one exists.
 //! sealfs takes `VM_MAYWRITE` away from such mappings as part of the seal
-//! instead (`revoke_write_access`), with both `i_rwsem`s held:
+//! instead (`stop_writers`), with both `i_rwsem`s held:
 //!
 //! a. A look at every VMA of the backing file, under `i_mmap_rwsem`: if a
 //!    shared one is writable now (`VM_WRITE`) or registered with
 //!    userfaultfd (whose `UFFDIO_COPY` fills holes without `VM_WRITE`,
 //!    and which requires `VM_MAYWRITE` to stay), `EBUSY`, nothing changed.
-//! b. One address space at a time: under `i_mmap_rwsem`, a user reference
+//! b. If read-only shared mappings with `VM_MAYWRITE` exist, the pin wait
+//!    (point 4) runs now, before anything changes, so that a file with
+//!    pinned pages fails with `EBUSY` and nothing changed (spec 3, step
+//!    5), as on a memfd.  (Without such mappings (b) and (c) are skipped:
+//!    memfd's order, (d) then (e).)
+//! c. One address space at a time: under `i_mmap_rwsem`, a user reference
 //!    (`mmget_not_zero`) to the address space of a shared VMA that still
 //!    has `VM_MAYWRITE`; then, with `i_mmap_rwsem` dropped (an `mmap_lock`
-//!    is never taken under it), its `mmap_lock` for writing.  No VMA of
-//!    that address space can now appear, go, or change its flags but ours.
-//!    If one of its shared VMAs of the file is writable or registered,
-//!    `EBUSY` (a race with `mprotect` or `UFFDIO_REGISTER` since (a)).
-//!    Otherwise each loses `VM_MAYWRITE` and leaves `i_mmap_writable`
+//!    is never taken under it), its `mmap_lock` for writing, killable.  No
+//!    VMA of that address space can now appear, go, or change its flags
+//!    but ours.  Its VMAs are walked (`find_vma`): if one of its shared
+//!    VMAs of the file is writable or registered, `EBUSY` (a race with
+//!    `mprotect` or `UFFDIO_REGISTER` since (a)); otherwise each loses
+//!    `VM_MAYWRITE` and leaves `i_mmap_writable`
 //!    (`LockedVma::try_clear_maywrite`).  Again, until no shared VMA with
 //!    `VM_MAYWRITE` is left.
-//! c. `mapping_deny_writable` (point 2) succeeds only when no VMA is
-//!    counted.  If one is, a VMA with `VM_MAYWRITE` appeared after (b) was
+//! d. `mapping_deny_writable` (point 2) succeeds only when no VMA is
+//!    counted.  If one is, a VMA with `VM_MAYWRITE` appeared after (c) was
 //!    done with its address space: the child of a `fork` that copied a VMA
-//!    before (b) reached the parent, or an `mmap` of the backing file
-//!    through `map_files`.  Then (a) to (c) run again, a few times, then
-//!    `EBUSY`.
+//!    before (c) reached the parent, an `mmap` of the backing file through
+//!    `map_files`, or a `remap_file_pages` (which maps the VMA's file
+//!    again, through `do_mmap`).  Then (a) to (d) run again, a few times,
+//!    then `EBUSY`.
+//! e. The pin wait, at memfd's place (point 4): from (d) on no pin for
+//!    writing can be taken, and this waits for those taken before,
+//!    including any taken after (b) through a mapping that a racing
+//!    `mprotect` made writable and then read-only again.
 //!
-//! Once (c) holds, no shared VMA of the file has `VM_MAYWRITE` and none can
+//! Once (d) holds, no shared VMA of the file has `VM_MAYWRITE` and none can
 //! get it: `mprotect` adds `VM_WRITE` only with `VM_MAYWRITE` (`EACCES`),
 //! `fork` and `mremap` copy a VMA's flags under its address space's
 //! `mmap_lock`, userfaultfd registers only `VM_MAYWRITE` VMAs (`EPERM`),
-//! and a new `mmap` meets point 3 or the denial of point 2.  Each racing
-//! call ends one of two ways: before (b) locks its address space, its
-//! writable VMA (or its child's) makes the seal fail with `EBUSY`; after,
-//! the VMA it works on has no `VM_MAYWRITE`.  The only change a failed
-//! seal can leave is the one of a race: the mappings of the address spaces
-//! that (b) had finished stay read-only for good, as if they had been made
-//! from a read-only descriptor.
+//! and a new `mmap` (also `remap_file_pages`') meets point 3 or the denial
+//! of point 2.  Each racing call ends one of two ways: before (c) locks
+//! its address space, its writable VMA (or its child's) makes the seal
+//! fail with `EBUSY`; after, the VMA it works on has no `VM_MAYWRITE`.
 //!
+//! A failed seal changes nothing, but for two races: with a call that
+//! makes a mapping writable or registered after (a), the mappings of the
+//! address spaces that (c) had finished stay without `VM_MAYWRITE`; and so
+//! do all of them when a page is pinned after (b) and stays pinned through
+//! (e).  Those mappings are still `VM_SHARED`, so `remap_file_pages` of
+//! them may give it back while the file is not write-sealed.
+//!
+//! While (c) waits for an address space's `mmap_lock` (held by a page
+//! fault, or by a reader of `/proc/PID/mem`), writers of the file wait for
+//! the `i_rwsem`s it holds; the wait is killable.
+
 //! `F_SEAL_FUTURE_WRITE` needs no denial: writable mappings made before it
 //! keep working (as memfd), and new ones see it in `check_mmap` (sealfs
 //! file) or `memfd_check_seals_mmap` (backing file), as `add_seals` stores
@@ -244,12 +264,7 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
     let new_write_seal = seals & SEAL_WRITE != 0 && current & SEAL_WRITE == 0;
     if new_write_seal {
         own.deny_writable()?;
-        if let Err(e) = deny_write_access(pages) {
-            own.allow_writable();
-            return Err(e);
-        }
-        if let Err(e) = wait_for_pins(pages) {
-            pages.allow_writable();
+        if let Err(e) = stop_writers(pages) {
             own.allow_writable();
             return Err(e);
         }
@@ -268,20 +283,40 @@ pub(crate) fn add_seals(file: &File, inode: &SealfsInode, seals: usize) -> Resul
     Ok(())
 }
 
-/// How many times [`deny_write_access`] looks for shared mappings with
-/// `VM_MAYWRITE` that appeared while it was making them read-only.
+/// How many times [`stop_writers`] looks for shared mappings with
+/// `VM_MAYWRITE` that appeared while it was taking that away.
 const DENY_TRIES: u32 = 4;
 
-/// Points 2 and (a) to (c) of the file comment: no shared mapping of the
-/// backing file may be written, now or later, or `EBUSY` (`EINTR` if a
-/// fatal signal comes while it waits for an address space's lock).  Undone
-/// by `allow_writable`, except for the mappings it made read-only.
-fn deny_write_access(pages: &Mapping) -> Result {
+/// Steps (a) to (e) of the file comment: no shared mapping of the backing
+/// file may be written, now or later, and no page is pinned, or `EBUSY`
+/// (`EINTR` if a fatal signal comes while it waits).  On success the
+/// backing mapping stays denied writable mappings.
+fn stop_writers(pages: &Mapping) -> Result {
+    let mut revoking = false;
     for _ in 0..DENY_TRIES {
-        revoke_write_access(pages)?;
+        // (a)
+        if pages.count_vmas(blocks_write_seal) != 0 {
+            return Err(EBUSY);
+        }
+        // Read-only shared mappings that may become writable: (b), then
+        // (c).  Without any, memfd's order: (d), then (e).
+        if pages.writable_mappings() != 0 {
+            if !revoking {
+                wait_for_pins(pages)?;
+                revoking = true;
+            }
+            revoke_write_access(pages)?;
+        }
         match pages.deny_writable() {
             Err(e) if e == EBUSY => continue,
-            denied => return denied,
+            Err(e) => return Err(e),
+            Ok(()) => {
+                if let Err(e) = wait_for_pins(pages) {
+                    pages.allow_writable();
+                    return Err(e);
+                }
+                return Ok(());
+            }
         }
     }
     Err(EBUSY)
@@ -293,25 +328,33 @@ fn blocks_write_seal(vma: VmaState) -> bool {
     vma.is_shared() && (vma.is_writable() || vma.is_userfaultfd_armed())
 }
 
-/// Steps (a) and (b) of the file comment: takes `VM_MAYWRITE` away from
-/// every shared mapping of `pages`, or fails with `EBUSY` if one is
-/// writable, or `EINTR`.
+/// Step (c) of the file comment: takes `VM_MAYWRITE` away from every
+/// shared mapping of `pages`, one address space at a time, or fails with
+/// `EBUSY` if one is writable or registered with userfaultfd (a race with
+/// (a)), or `EINTR`.
 fn revoke_write_access(pages: &Mapping) -> Result {
-    if pages.count_vmas(blocks_write_seal) != 0 {
-        return Err(EBUSY);
-    }
     // Each address space is done in one pass, so this bounds the passes by
     // the mappings there were, plus the few that `fork` may add meanwhile.
     let mut passes = pages.writable_mappings() as usize + 8;
     while let Some(mm) = pages.user_of_vma(VmaState::is_shared_maywrite)? {
         passes = passes.checked_sub(1).ok_or(EBUSY)?;
         let locked = mm.write_lock()?;
-        if locked.find_vma(pages, blocks_write_seal).is_some() {
-            return Err(EBUSY);
-        }
-        while let Some(vma) = locked.find_vma(pages, VmaState::is_shared_maywrite) {
-            vma.try_clear_maywrite()?;
-        }
+        // Nothing changes in this address space if one of its mappings
+        // blocks the seal.
+        locked.for_each_vma_of(pages, |vma| {
+            if blocks_write_seal(vma.state()) {
+                Err(EBUSY)
+            } else {
+                Ok(())
+            }
+        })?;
+        locked.for_each_vma_of(pages, |vma| {
+            if vma.state().is_shared_maywrite() {
+                vma.try_clear_maywrite()
+            } else {
+                Ok(())
+            }
+        })?;
     }
     Ok(())
 }

@@ -6,7 +6,8 @@
  *  - F_SEAL_WRITE while only read-only shared mappings exist: memfd gives
  *    EBUSY, sealfs seals and takes VM_MAYWRITE from those mappings, in every
  *    process (mprotect(PROT_WRITE): EACCES); a writable or userfaultfd-
- *    registered shared mapping still gives EBUSY, with nothing changed;
+ *    registered shared mapping, or a pinned page, still gives EBUSY, with
+ *    nothing changed;
  *  - SEALFS_SEAL_FUTURE_EXEC: no new executable mapping (EPERM), new
  *    mappings cannot become executable (mprotect: EACCES), no exec of the
  *    file (EACCES), executable mappings made before it keep working; a
@@ -358,6 +359,27 @@ TEST(write_seal_takes_write_access_from_read_only_shared_maps)
 	}
 }
 
+TEST(exec_seal_implied_write_takes_write_access_from_read_only_maps)
+{
+	for_each_kind(k) {
+		int fd = script_file(k);
+		char *ro;
+
+		ASSERT_LE(0, fd);
+		ro = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ro);
+		/* An executable file: F_SEAL_EXEC implies the write seals. */
+		EXPECT_EQ(k == MEMFD ? EBUSY : 0,
+			  ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_EXEC)));
+		EXPECT_EQ(k == MEMFD ? 0 : 0x3e, kind_get_seals(k, fd));
+		EXPECT_EQ(k == MEMFD ? 0 : EACCES,
+			  ERRNO_OF(mprotect(ro, PAGE, PROT_READ | PROT_WRITE)));
+		EXPECT_EQ('#', ro[0]);
+		munmap(ro, PAGE);
+		close(fd);
+	}
+}
+
 TEST(write_seal_with_a_writable_shared_map_changes_nothing)
 {
 	for_each_kind(k) {
@@ -468,6 +490,39 @@ TEST(write_seal_reaches_read_only_maps_in_every_process)
 	}
 }
 
+TEST(write_seal_refused_by_pinned_pages_leaves_read_only_maps_alone)
+{
+	for_each_kind(k) {
+		int fd = two_pages(k), pipefd[2];
+		struct iovec iov;
+		char *ro;
+
+		ASSERT_LE(0, fd);
+		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, ro);
+		/* A page in a pipe: vmsplice holds a reference to it. */
+		ASSERT_EQ(0, pipe(pipefd));
+		iov = (struct iovec){ .iov_base = ro, .iov_len = PAGE };
+		ASSERT_EQ((ssize_t)PAGE, vmsplice(pipefd[1], &iov, 1, 0));
+		EXPECT_EQ(EBUSY, ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		EXPECT_EQ(0, kind_get_seals(k, fd));
+		/* The failed seal took nothing: the map may still become writable. */
+		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE));
+		ro[PAGE] = 'w';
+		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ));
+		/* Without the pin: sealfs seals, memfd still refuses (the map). */
+		close(pipefd[0]);
+		close(pipefd[1]);
+		EXPECT_EQ(k == MEMFD ? EBUSY : 0,
+			  ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
+		EXPECT_EQ(k == MEMFD ? 0 : EACCES,
+			  ERRNO_OF(mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE)));
+		EXPECT_EQ('w', ro[PAGE]);
+		munmap(ro, 2 * PAGE);
+		close(fd);
+	}
+}
+
 TEST(write_seal_refused_while_userfaultfd_may_fill_a_shared_map)
 {
 	for_each_kind(k) {
@@ -481,6 +536,8 @@ TEST(write_seal_refused_while_userfaultfd_may_fill_a_shared_map)
 		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, ro);
 		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+		if (uffd < 0 && errno == EPERM)
+			SKIP(return, "userfaultfd needs privilege here (vm.unprivileged_userfaultfd)");
 		ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(errno));
 		ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
 		reg.range.start = (unsigned long)ro;
