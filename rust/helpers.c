@@ -51,10 +51,6 @@ void sealfs_helper_mapping_set_gfp_mask(struct address_space *m, gfp_t mask)
 	mapping_set_gfp_mask(m, mask);
 }
 
-int sealfs_helper_folio_ref_count(const struct folio *folio)
-{
-	return folio_ref_count(folio);
-}
 
 int sealfs_helper_folio_mapcount(const struct folio *folio)
 {
@@ -183,10 +179,6 @@ bool sealfs_helper_has_transparent_hugepage(void)
 	return has_transparent_hugepage();
 }
 
-void *sealfs_helper_xas_next_entry(struct xa_state *xas, unsigned long max)
-{
-	return xas_next_entry(xas, max);
-}
 
 void *sealfs_helper_xas_next_marked(struct xa_state *xas, unsigned long max, xa_mark_t mark)
 {

@@ -31,7 +31,6 @@ int sealfs_helper_mapping_deny_writable(struct address_space *mapping);
 void sealfs_helper_mapping_allow_writable(struct address_space *mapping);
 void sealfs_helper_mapping_set_unevictable(struct address_space *mapping);
 void sealfs_helper_mapping_set_gfp_mask(struct address_space *m, gfp_t mask);
-int sealfs_helper_folio_ref_count(const struct folio *folio);
 int sealfs_helper_folio_mapcount(const struct folio *folio);
 long sealfs_helper_folio_nr_pages(const struct folio *folio);
 void sealfs_helper_folio_batch_init(struct folio_batch *fbatch);
@@ -52,7 +51,6 @@ struct timespec64 sealfs_helper_inode_get_ctime(const struct inode *inode);
 struct timespec64 sealfs_helper_inode_set_ctime_to_ts(struct inode *inode, struct timespec64 ts);
 void sealfs_helper_xa_lock_irq(struct xarray *xa);
 void sealfs_helper_xa_unlock_irq(struct xarray *xa);
-void *sealfs_helper_xas_next_entry(struct xa_state *xas, unsigned long max);
 void *sealfs_helper_xas_next_marked(struct xa_state *xas, unsigned long max, xa_mark_t mark);
 void sealfs_helper_put_cred(const struct cred *cred);
 size_t sealfs_helper_iov_iter_count(const struct iov_iter *i);
@@ -76,6 +74,7 @@ static const fmode_t sealfs_const_FMODE_PREAD = FMODE_PREAD;
 static const fmode_t sealfs_const_FMODE_PWRITE = FMODE_PWRITE;
 static const loff_t sealfs_const_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 static const xa_mark_t sealfs_const_PAGECACHE_TAG_TOWRITE = PAGECACHE_TAG_TOWRITE;
+static const unsigned long sealfs_const_XA_CHUNK_MASK = XA_CHUNK_MASK;
 static const unsigned long sealfs_const_SB_KERNMOUNT = SB_KERNMOUNT;
 
 #endif
