@@ -206,6 +206,7 @@ const XA_CHUNK_MASK: c_ulong = bindings::sealfs_const_XA_CHUNK_MASK;
 ///
 /// `xas` must walk an xarray whose lock the caller holds, from an entry
 /// that `xas_find` or this function returned.
+#[inline(always)]
 unsafe fn next_entry(xas: &mut bindings::xa_state, max: c_ulong) -> *mut c_void {
     let node = xas.xa_node;
     // `xas_not_node()`: no node, or a special state (low bits set); then
@@ -249,6 +250,9 @@ unsafe fn next_entry(xas: &mut bindings::xa_state, max: c_ulong) -> *mut c_void 
 /// memfd's `memfd_folio_has_extra_refs`: a folio's references are the
 /// page cache's (one per page) and its page-table mappings'; any other is
 /// a pin, a pipe buffer, an LRU batch or a transient lookup.
+///
+/// Inline, as it runs once per folio; the uncommon case is not.
+#[inline(always)]
 fn has_extra_refs(folio: *mut bindings::folio) -> bool {
     // `folio_ref_count()`, an `atomic_read()`: read here, not through a
     // helper, as it runs once per folio (see `next_entry`).
@@ -258,14 +262,20 @@ fn has_extra_refs(folio: *mut bindings::folio) -> bool {
     let refs = unsafe {
         core::ptr::read_volatile(&raw const (*folio).__bindgen_anon_1.page._refcount.counter)
     };
-    // The common case: only the page cache's reference.  A
-    // mapping holds a reference of its own, and a large folio one per page
+    // The common case: only the page cache's reference.  A mapping holds a reference of its own, and a large folio one per page
     // in the page cache, so a count of 1 is a small, unmapped folio with
     // nothing extra (the same answer as the full formula).
     if refs == 1 {
         return false;
     }
-    // SAFETY: as above.
+    has_extra_refs_mapped(folio, refs)
+}
+
+/// The rest of [`has_extra_refs`]: a mapped or large folio, or one with
+/// references beyond the page cache's.
+#[inline(never)]
+fn has_extra_refs_mapped(folio: *mut bindings::folio, refs: i32) -> bool {
+    // SAFETY: as in `has_extra_refs`.
     unsafe {
         i64::from(refs) - i64::from(bindings::sealfs_helper_folio_mapcount(folio))
             != bindings::sealfs_helper_folio_nr_pages(folio) as i64

@@ -146,6 +146,14 @@ impl Mapping {
         found
     }
 
+    /// Whether the file has any VMA now (`mapping_mapped`), read without
+    /// the lock: a VMA may be linked or unlinked as soon as it returns.
+    pub(crate) fn is_mapped(&self) -> bool {
+        // SAFETY: the mapping is valid (type invariant of `Mapping`); the
+        // root's pointer is read once (`READ_ONCE`, as `RB_EMPTY_ROOT`).
+        !unsafe { read_volatile(&raw const (*self.as_ptr()).i_mmap.rb_root.rb_node) }.is_null()
+    }
+
     /// How many VMAs of the file, in any address space, `pred` accepts
     /// now.  A snapshot: they may change as soon as it is taken.
     pub(crate) fn count_vmas(&self, pred: impl Fn(VmaState) -> bool) -> usize {

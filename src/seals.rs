@@ -294,8 +294,9 @@ const DENY_TRIES: u32 = 4;
 fn stop_writers(pages: &Mapping) -> Result {
     let mut revoking = false;
     for _ in 0..DENY_TRIES {
-        // (a)
-        if pages.count_vmas(blocks_write_seal) != 0 {
+        // (a); a file with no mapping at all has nothing to look at (one
+        // mapped meanwhile is counted, and makes (d) fail and come back).
+        if pages.is_mapped() && pages.count_vmas(blocks_write_seal) != 0 {
             return Err(EBUSY);
         }
         // Read-only shared mappings that may become writable: (b), then
