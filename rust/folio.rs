@@ -73,7 +73,9 @@ impl Mapping {
     pub(crate) fn count_pinned(&self) -> usize {
         let mut pinned = 0;
         self.walk(None, |_, folio| {
-            if has_extra_refs(folio) {
+            // SAFETY: the walk gives folios of the page cache, under its
+            // lock.
+            if unsafe { has_extra_refs(folio) } {
                 pinned += 1;
             }
         });
@@ -91,7 +93,9 @@ impl Mapping {
     pub(crate) fn mark_pinned(&self) -> bool {
         let mut marked = false;
         self.walk(None, |xas, folio| {
-            if has_extra_refs(folio) {
+            // SAFETY: the walk gives folios of the page cache, under its
+            // lock.
+            if unsafe { has_extra_refs(folio) } {
                 // SAFETY: `xas` is at `folio`'s entry, under the lock.
                 unsafe { bindings::xas_set_mark(xas, TAG_PINNED) };
                 marked = true;
@@ -105,7 +109,9 @@ impl Mapping {
     pub(crate) fn recheck_pinned(&self, last: bool) -> bool {
         let mut pinned = false;
         self.walk(Some(TAG_PINNED), |xas, folio| {
-            let still = has_extra_refs(folio);
+            // SAFETY: the walk gives folios of the page cache, under its
+            // lock.
+            let still = unsafe { has_extra_refs(folio) };
             pinned |= still;
             if !still || last {
                 // SAFETY: `xas` is at `folio`'s entry, under the lock.
@@ -205,7 +211,8 @@ const XA_CHUNK_MASK: c_ulong = bindings::sealfs_const_XA_CHUNK_MASK;
 /// # Safety
 ///
 /// `xas` must walk an xarray whose lock the caller holds, from an entry
-/// that `xas_find` or this function returned.
+/// that `xas_find` or this function returned, or from a state that
+/// `xas_pause` left (a special state: the slow path, as in C).
 #[inline(always)]
 unsafe fn next_entry(xas: &mut bindings::xa_state, max: c_ulong) -> *mut c_void {
     let node = xas.xa_node;
@@ -252,30 +259,43 @@ unsafe fn next_entry(xas: &mut bindings::xa_state, max: c_ulong) -> *mut c_void 
 /// a pin, a pipe buffer, an LRU batch or a transient lookup.
 ///
 /// Inline, as it runs once per folio; the uncommon case is not.
+///
+/// # Safety
+///
+/// `folio` must be in a page cache whose xarray lock the caller holds, so
+/// that it cannot be freed.
 #[inline(always)]
-fn has_extra_refs(folio: *mut bindings::folio) -> bool {
-    // `folio_ref_count()`, an `atomic_read()`: read here, not through a
-    // helper, as it runs once per folio (see `next_entry`).
-    // SAFETY: `folio` is in the page cache, whose xarray lock the walk
-    // holds, so it cannot be freed; the counts are read racily, as memfd
-    // reads them.
-    let refs = unsafe {
-        core::ptr::read_volatile(&raw const (*folio).__bindgen_anon_1.page._refcount.counter)
+unsafe fn has_extra_refs(folio: *mut bindings::folio) -> bool {
+    // `folio_ref_count()` and `folio_test_large()`: an `atomic_read()` and
+    // a flag, read here rather than through helpers, as this runs once per
+    // folio (see `next_entry`).  Both are read racily, as memfd reads them.
+    // SAFETY: `folio` is valid (function safety requirement).
+    let (refs, flags) = unsafe {
+        let page = &raw const (*folio).__bindgen_anon_1.page;
+        (
+            core::ptr::read_volatile(&raw const (*page)._refcount.counter),
+            core::ptr::read_volatile(&raw const (*page).flags),
+        )
     };
-    // The common case: only the page cache's reference.  A mapping holds a reference of its own, and a large folio one per page
-    // in the page cache, so a count of 1 is a small, unmapped folio with
-    // nothing extra (the same answer as the full formula).
-    if refs == 1 {
+    // The common case: a small folio with only the page cache's reference.
+    // A mapping holds a reference of its own, so that is a small, unmapped
+    // folio with nothing extra: the full formula gives the same answer.
+    if refs == 1 && flags & (1 << bindings::pageflags_PG_head) == 0 {
         return false;
     }
-    has_extra_refs_mapped(folio, refs)
+    // SAFETY: as required by the callee, which is this function's.
+    unsafe { has_extra_refs_mapped(folio, refs) }
 }
 
-/// The rest of [`has_extra_refs`]: a mapped or large folio, or one with
-/// references beyond the page cache's.
+/// The rest of [`has_extra_refs`], out of line: a mapped or large folio,
+/// or one with references beyond the page cache's.
+///
+/// # Safety
+///
+/// As for [`has_extra_refs`].
 #[inline(never)]
-fn has_extra_refs_mapped(folio: *mut bindings::folio, refs: i32) -> bool {
-    // SAFETY: as in `has_extra_refs`.
+unsafe fn has_extra_refs_mapped(folio: *mut bindings::folio, refs: i32) -> bool {
+    // SAFETY: `folio` is valid (function safety requirement).
     unsafe {
         i64::from(refs) - i64::from(bindings::sealfs_helper_folio_mapcount(folio))
             != bindings::sealfs_helper_folio_nr_pages(folio) as i64

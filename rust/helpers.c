@@ -200,9 +200,14 @@ bool sealfs_helper_userfaultfd_armed(struct vm_area_struct *vma)
 	return userfaultfd_armed(vma);
 }
 
-bool sealfs_helper_mmget_not_zero(struct mm_struct *mm)
+void sealfs_helper_mmgrab(struct mm_struct *mm)
 {
-	return mmget_not_zero(mm);
+	mmgrab(mm);
+}
+
+void sealfs_helper_mmdrop(struct mm_struct *mm)
+{
+	mmdrop(mm);
 }
 
 int sealfs_helper_mmap_write_lock_killable(struct mm_struct *mm)

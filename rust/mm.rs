@@ -20,7 +20,7 @@
 use super::{bindings, file::flags, folio::Mapping};
 use core::ptr::read_volatile;
 use core::{mem::offset_of, ptr::NonNull};
-use kernel::{ffi::c_ulong, prelude::*};
+use kernel::prelude::*;
 
 /// What a walk sees of one VMA of a file: its flags, read under
 /// `i_mmap_rwsem`, and whether userfaultfd watches it.
@@ -93,24 +93,12 @@ unsafe fn vma_of(node: *mut bindings::rb_node) -> *mut bindings::vm_area_struct 
 /// Nodes of `i_mmap` a walk visits between two reschedules.
 const CHECK_SCHED: u32 = 256;
 
-/// What a walk asks of each VMA it finds.
-enum Step {
-    /// Look at the next one.
-    Next,
-    /// Stop, with this VMA.
-    Stop,
-}
-
 impl Mapping {
     /// Calls `f` on each VMA of the file, in any address space, with
-    /// `i_mmap_rwsem` held for reading, until it says stop; returns that
-    /// VMA.  `f` must not sleep on anything reclaim may wait for.
-    fn walk_vmas(
-        &self,
-        mut f: impl FnMut(*mut bindings::vm_area_struct, VmaState) -> Step,
-    ) -> Option<NonNull<bindings::vm_area_struct>> {
+    /// `i_mmap_rwsem` held for reading.  `f` must not sleep on anything
+    /// reclaim may wait for (no allocation that may reclaim).
+    fn walk_vmas(&self, mut f: impl FnMut(*mut bindings::vm_area_struct, VmaState)) {
         let mapping = self.as_ptr();
-        let mut found = None;
         let mut latency = 0;
         // SAFETY: the mapping is valid (type invariant of `Mapping`); the
         // lock is dropped below.
@@ -127,10 +115,7 @@ impl Mapping {
                 let vma = vma_of(node);
                 (vma, VmaState::read(vma))
             };
-            if let Step::Stop = f(vma, state) {
-                found = NonNull::new(vma);
-                break;
-            }
+            f(vma, state);
             // SAFETY: `node` is in the tree, whose lock we hold.
             node = unsafe { bindings::rb_next(node) };
             latency += 1;
@@ -143,7 +128,6 @@ impl Mapping {
         }
         // SAFETY: taken above.
         unsafe { bindings::sealfs_helper_i_mmap_unlock_read(mapping) };
-        found
     }
 
     /// Whether the file has any VMA now (`mapping_mapped`), read without
@@ -160,47 +144,65 @@ impl Mapping {
         let mut count = 0;
         self.walk_vmas(|_, state| {
             count += usize::from(pred(state));
-            Step::Next
         });
         count
     }
 
-    /// A reference to the address space of a VMA of the file that `pred`
-    /// accepts, if there is one.  `EBUSY` if that address space is being
-    /// torn down (its last user has gone; its VMAs go soon).
-    pub(crate) fn user_of_vma(&self, pred: impl Fn(VmaState) -> bool) -> Result<Option<MmUser>> {
-        let mut user = Ok(None);
+    /// References to the address spaces that have VMAs of the file that
+    /// `pred` accepts, each once, in no particular order.  VMAs linked
+    /// after the walk are not seen.
+    pub(crate) fn users_of_vmas(&self, pred: impl Fn(VmaState) -> bool) -> Result<KVec<MmRef>> {
+        // Room for one per VMA, allocated outside `i_mmap_rwsem` (reclaim
+        // takes it): VMAs linked meanwhile beyond that room are left out.
+        let room = self.count_vmas(&pred);
+        let mut found = KVec::<MmRef>::with_capacity(room, GFP_KERNEL)?;
         self.walk_vmas(|vma, state| {
-            if !pred(state) {
-                return Step::Next;
+            if pred(state) && found.len() < found.capacity() {
+                // SAFETY: `vma` is linked in the tree, whose lock the walk
+                // holds, so its address space has not been freed
+                // (`exit_mmap` unlinks every VMA before the last `mmdrop`);
+                // `mmgrab` keeps the structure from now on.
+                let mm = unsafe {
+                    let mm = (*vma).vm_mm;
+                    bindings::sealfs_helper_mmgrab(mm);
+                    mm
+                };
+                if let Some(mm) = NonNull::new(mm) {
+                    // INVARIANT: `mmgrab` took a reference.  The room is
+                    // reserved, so `push` does not allocate; on a failure
+                    // the reference is dropped with the value.
+                    let _ = found.push(MmRef(mm), GFP_NOWAIT);
+                }
             }
-            // SAFETY: `vma` is linked in the tree, whose lock the walk
-            // holds, so its address space has not been freed
-            // (`exit_mmap` unlinks every VMA before `mmdrop`).
-            let mm = unsafe { (*vma).vm_mm };
-            // SAFETY: as above; a reference is taken only if the address
-            // space still has users.
-            user = if unsafe { bindings::sealfs_helper_mmget_not_zero(mm) } {
-                // INVARIANT: `mmget_not_zero` took a user reference.
-                Ok(NonNull::new(mm).map(MmUser))
-            } else {
-                Err(EBUSY)
-            };
-            Step::Stop
         });
-        user
+        // Each once: sorted, then the repeats dropped.
+        found.as_mut_slice().sort_unstable_by_key(MmRef::addr);
+        let mut users = KVec::<MmRef>::with_capacity(found.len(), GFP_KERNEL)?;
+        for mm in found {
+            if users.as_slice().last().map(MmRef::addr) != Some(mm.addr()) {
+                users.push(mm, GFP_KERNEL)?;
+            }
+        }
+        Ok(users)
     }
 }
 
-/// A reference to an address space (`mm_users`, as `mmget`): its VMAs and
-/// page tables stay until it is dropped (`mmput`).
+/// A reference to an address space's structure (`mm_count`, as
+/// `mmgrab`): the `mm_struct` and its `mmap_lock` stay until it is dropped
+/// (`mmdrop`).  Its VMAs may still go, with the process (`exit_mmap`), but
+/// only under that lock for writing.
 ///
 /// # Invariants
 ///
-/// The pointer is a valid `mm_struct` whose `mm_users` this holds one of.
-pub(crate) struct MmUser(NonNull<bindings::mm_struct>);
+/// The pointer is a valid `mm_struct` whose `mm_count` this holds one of.
+pub(crate) struct MmRef(NonNull<bindings::mm_struct>);
 
-impl MmUser {
+impl MmRef {
+    /// The address of the `mm_struct`, which tells address spaces apart.
+    fn addr(&self) -> usize {
+        self.0.as_ptr() as usize
+    }
+
     /// Takes the address space's `mmap_lock` for writing (`EINTR` if a
     /// fatal signal comes first), under which its VMAs' flags may change.
     pub(crate) fn write_lock(&self) -> Result<MmapWriteGuard<'_>> {
@@ -212,14 +214,13 @@ impl MmUser {
     }
 }
 
-impl Drop for MmUser {
+impl Drop for MmRef {
     fn drop(&mut self) {
-        // SAFETY: the reference is ours (type invariant).  If it is the
-        // last (the processes have exited meanwhile), `mmput_async` leaves
-        // the teardown (`exit_aio`, `exit_mmap`) to a work item, rather
-        // than running it here, where the caller may hold locks (sealfs
-        // holds two `i_rwsem`s).
-        unsafe { bindings::mmput_async(self.0.as_ptr()) };
+        // SAFETY: the reference is ours (type invariant).  The last one
+        // frees the structure (`__mmdrop`), which sleeps on no lock the
+        // caller may hold; the address space itself was torn down when
+        // its last user went (`mmput`), not here.
+        unsafe { bindings::sealfs_helper_mmdrop(self.0.as_ptr()) };
     }
 }
 
@@ -229,7 +230,7 @@ impl Drop for MmUser {
 ///
 /// The `mmap_lock` of the wrapped address space is held for writing by
 /// this task until the guard drops.
-pub(crate) struct MmapWriteGuard<'a>(&'a MmUser);
+pub(crate) struct MmapWriteGuard<'a>(&'a MmRef);
 
 impl MmapWriteGuard<'_> {
     /// Calls `f` on each VMA of `mapping`'s file in this address space, in
@@ -252,20 +253,20 @@ impl MmapWriteGuard<'_> {
             }
             // SAFETY: a VMA of this address space cannot be unlinked,
             // freed or changed without the `mmap_lock` that we hold for
-            // writing (`munmap`, `mremap`, `exit_mmap`, which our user
-            // reference holds off), so it is valid for the guard's borrow;
-            // `vm_file` is set for a VMA's life.
-            let (vma, ours) = unsafe {
+            // writing (`munmap`, `mremap`, `exit_mmap`), so it is valid for
+            // the guard's borrow; `vm_file` is set for a VMA's life.
+            let (end, ours) = unsafe {
                 let file = (*vma).vm_file;
                 (
-                    LockedVma::from_raw(vma),
+                    (*vma).__bindgen_anon_1.__bindgen_anon_1.vm_end,
                     !file.is_null() && (*file).f_mapping == mapping.as_ptr(),
                 )
             };
             if ours {
-                f(vma)?;
+                // SAFETY: as above, and it is a VMA of a file.
+                f(unsafe { LockedVma::from_raw(vma) })?;
             }
-            addr = vma.end();
+            addr = end;
             latency += 1;
             if latency == CHECK_SCHED {
                 latency = 0;
@@ -312,12 +313,6 @@ impl LockedVma {
     pub(crate) fn state(&self) -> VmaState {
         // SAFETY: the VMA is valid (type invariant).
         unsafe { VmaState::read(self.0.get()) }
-    }
-
-    /// The address just after the VMA.
-    fn end(&self) -> c_ulong {
-        // SAFETY: the VMA is valid (type invariant).
-        unsafe { (*self.0.get()).__bindgen_anon_1.__bindgen_anon_1.vm_end }
     }
 
     /// Takes `VM_MAYWRITE` away from a shared mapping that is not writable

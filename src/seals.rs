@@ -99,17 +99,17 @@
 //!    pinned pages fails with `EBUSY` and nothing changed (spec 3, step
 //!    5), as on a memfd.  (Without such mappings (b) and (c) are skipped:
 //!    memfd's order, (d) then (e).)
-//! c. One address space at a time: under `i_mmap_rwsem`, a user reference
-//!    (`mmget_not_zero`) to the address space of a shared VMA that still
-//!    has `VM_MAYWRITE`; then, with `i_mmap_rwsem` dropped (an `mmap_lock`
-//!    is never taken under it), its `mmap_lock` for writing, killable.  No
-//!    VMA of that address space can now appear, go, or change its flags
-//!    but ours.  Its VMAs are walked (`find_vma`): if one of its shared
-//!    VMAs of the file is writable or registered, `EBUSY` (a race with
-//!    `mprotect` or `UFFDIO_REGISTER` since (a)); otherwise each loses
-//!    `VM_MAYWRITE` and leaves `i_mmap_writable`
-//!    (`LockedVma::try_clear_maywrite`).  Again, until no shared VMA with
-//!    `VM_MAYWRITE` is left.
+//! c. One walk under `i_mmap_rwsem` takes a reference (`mmgrab`) to each
+//!    address space with a shared VMA that has `VM_MAYWRITE`.  Then, with
+//!    `i_mmap_rwsem` dropped (an `mmap_lock` is never taken under it), one
+//!    at a time: its `mmap_lock` for writing, killable.  No VMA of that
+//!    address space can now appear, go, or change its flags but ours (a
+//!    process that is exiting removes its VMAs under that lock too, so it
+//!    is done like any other).  Its VMAs are walked (`find_vma`): if one
+//!    of its shared VMAs of the file is writable or registered, `EBUSY` (a
+//!    race with `mprotect` or `UFFDIO_REGISTER` since (a)); otherwise each
+//!    loses `VM_MAYWRITE` and leaves `i_mmap_writable`
+//!    (`LockedVma::try_clear_maywrite`).
 //! d. `mapping_deny_writable` (point 2) succeeds only when no VMA is
 //!    counted.  If one is, a VMA with `VM_MAYWRITE` appeared after (c) was
 //!    done with its address space: the child of a `fork` that copied a VMA
@@ -131,12 +131,15 @@
 //! its address space, its writable VMA (or its child's) makes the seal
 //! fail with `EBUSY`; after, the VMA it works on has no `VM_MAYWRITE`.
 //!
-//! A failed seal changes nothing, but for two races: with a call that
-//! makes a mapping writable or registered after (a), the mappings of the
-//! address spaces that (c) had finished stay without `VM_MAYWRITE`; and so
-//! do all of them when a page is pinned after (b) and stays pinned through
-//! (e).  Those mappings are still `VM_SHARED`, so `remap_file_pages` of
-//! them may give it back while the file is not write-sealed.
+//! A failed seal changes nothing, but when something races it: when a
+//! call makes a mapping writable or registered after (a), when `fork`,
+//! `remap_file_pages` or `map_files` keep adding `VM_MAYWRITE` mappings
+//! through every try of (d), when a page is pinned after (b) and stays
+//! pinned through (e), or when the sealer is killed, the mappings that (c)
+//! had done keep no `VM_MAYWRITE`.  (Giving it back is not safe: a
+//! mapping made under `F_SEAL_FUTURE_WRITE` lacks it too, and must.)
+//! Those mappings are still `VM_SHARED`, so `remap_file_pages` of them
+//! may give it back while the file is not write-sealed.
 //!
 //! While (c) waits for an address space's `mmap_lock` (held by a page
 //! fault, or by a reader of `/proc/PID/mem`), writers of the file wait for
@@ -332,13 +335,9 @@ fn blocks_write_seal(vma: VmaState) -> bool {
 /// Step (c) of the file comment: takes `VM_MAYWRITE` away from every
 /// shared mapping of `pages`, one address space at a time, or fails with
 /// `EBUSY` if one is writable or registered with userfaultfd (a race with
-/// (a)), or `EINTR`.
+/// (a)), or `EINTR`.  Mappings that appear meanwhile are left to (d).
 fn revoke_write_access(pages: &Mapping) -> Result {
-    // Each address space is done in one pass, so this bounds the passes by
-    // the mappings there were, plus the few that `fork` may add meanwhile.
-    let mut passes = pages.writable_mappings() as usize + 8;
-    while let Some(mm) = pages.user_of_vma(VmaState::is_shared_maywrite)? {
-        passes = passes.checked_sub(1).ok_or(EBUSY)?;
+    for mm in pages.users_of_vmas(VmaState::is_shared_maywrite)? {
         let locked = mm.write_lock()?;
         // Nothing changes in this address space if one of its mappings
         // blocks the seal.

@@ -42,6 +42,10 @@
  *       ftruncate(2) and then filled with write(2), as a producer that
  *       knows the size does (huge=within_size allocates a huge page only
  *       within the size), with no mapping and no pin (microseconds)
+ *   create_seal_tmpfs
+ *       create_seal's work on a named file of a tmpfs with huge=never,
+ *       unlinked at once, as sealfs_never's: shmem's own cost of a named
+ *       file (the reference of that row, not a contender; ops/s)
  *   memcpy
  *       memcpy(3) of a SIZE buffer to another one (GiB/s): what the memory
  *       system allows, the reference for the throughput rows
@@ -89,6 +93,8 @@ static const char *const kind_names[NKINDS] = {
 static int sealfs_dev = -1;
 /* The sealfs mount with huge=never, and the counter of its file names. */
 static char never_dir[] = "/tmp/sealfs-bench-XXXXXX";
+/* A tmpfs with huge=never: the reference of creating a named file. */
+static char tmpfs_dir[] = "/tmp/sealfs-bench-tmpfs-XXXXXX";
 static unsigned long never_files;
 
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
@@ -465,6 +471,48 @@ static void bench_create(int nops, int reps)
 	print_case(c);
 }
 
+/*
+ * create_seal's work on a named, unlinked file of a tmpfs (huge=never):
+ * memfd_create makes no name, so the row of sealfs_never, whose file is
+ * named, also measures the path walk, the name and the unlink, which this
+ * shows for shmem itself.  The same figure goes in every column, as for
+ * memcpy.
+ */
+static void bench_create_tmpfs(int nops, int reps)
+{
+	struct bcase *c = new_case("create_seal_tmpfs",
+				   "the same on a named, unlinked file of a tmpfs, huge=never (the reference)",
+				   "ops/s", HIGHER, 0, MiB);
+	unsigned long n = 0;
+	char path[128];
+
+	for (int i = 0; i < reps; i++) {
+		double t0 = now(), t1;
+
+		for (int j = 0; j < nops; j++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/bench-create-%lu", tmpfs_dir, n++);
+			fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			if (fd < 0 || unlink(path))
+				die("tmpfs: create %s", path);
+			if (ftruncate(fd, MiB))
+				die("tmpfs: ftruncate");
+			/*
+			 * A tmpfs file is born with F_SEAL_SEAL: the call is
+			 * refused, after the same lookup of the seals.
+			 */
+			if (fcntl(fd, F_ADD_SEALS, SEALS_CREATE) == 0 || errno != EPERM)
+				die("tmpfs: F_ADD_SEALS");
+			xclose(fd);
+		}
+		t1 = now();
+		for (int k = 0; k < NKINDS; k++)
+			add_sample(&c->s[k], nops / (t1 - t0), 0);
+	}
+	print_case(c);
+}
+
 static void bench_seal(size_t size, int reps, const char *id, const char *title)
 {
 	struct bcase *c = new_case(id, title, "us", LOWER, 0, size);
@@ -701,6 +749,8 @@ int main(int argc, char **argv)
 		die("open /dev/sealfs (is sealfs.ko loaded?)");
 	if (!mkdtemp(never_dir) || mount("none", never_dir, "sealfs", 0, "huge=never"))
 		die("mount sealfs -o huge=never");
+	if (!mkdtemp(tmpfs_dir) || mount("none", tmpfs_dir, "tmpfs", 0, "huge=never"))
+		die("mount tmpfs -o huge=never");
 	{
 		char line[128] = "", *open_b, *close_b;
 		FILE *thp = fopen(SHMEM_ENABLED, "re");
@@ -736,6 +786,8 @@ int main(int argc, char **argv)
 		bench_faults(big, reps);
 	if (WANT("create_seal"))
 		bench_create(create_ops, reps);
+	if (WANT("create_seal_tmpfs"))
+		bench_create_tmpfs(create_ops, reps);
 	for (int i = 0; i < 3; i++)
 		if (WANT(seal_ids[i]))
 			bench_seal(seal_sizes[i], reps, seal_ids[i], seal_titles[i]);
@@ -744,6 +796,8 @@ int main(int argc, char **argv)
 	write_json(json, quick ? "quick" : "full", accel, host, reps, now() - t0);
 	umount(never_dir);
 	rmdir(never_dir);
+	umount(tmpfs_dir);
+	rmdir(tmpfs_dir);
 	printf("sealfs-bench: %d cases in %.1f s, results in %s\n", ncases, now() - t0, json);
 	return 0;
 }

@@ -346,6 +346,12 @@ TEST(write_seal_takes_write_access_from_read_only_shared_maps)
 			EXPECT_EQ(EACCES, ERRNO_OF(mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE)));
 			EXPECT_EQ(EACCES, ERRNO_OF(mprotect(ro + PAGE, PAGE, PROT_WRITE)));
 			EXPECT_EQ(EPERM, ERRNO_OF(pwrite(fd, "b", 1, 0)));
+			/*
+			 * The map is still VM_SHARED: remap_file_pages maps its
+			 * file again, and the seal takes VM_MAYWRITE again.
+			 */
+			EXPECT_EQ(0, remap_file_pages(ro, 2 * PAGE, 0, 0, 0));
+			EXPECT_EQ(EACCES, ERRNO_OF(mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE)));
 		}
 		/* The map still reads the file, and nothing changed it. */
 		EXPECT_EQ('a', ro[0]);
@@ -493,21 +499,37 @@ TEST(write_seal_reaches_read_only_maps_in_every_process)
 TEST(write_seal_refused_by_pinned_pages_leaves_read_only_maps_alone)
 {
 	for_each_kind(k) {
-		int fd = two_pages(k), pipefd[2];
+		int fd = two_pages(k), pipefd[2], go[2], ready[2];
 		struct iovec iov;
-		char *ro;
+		pid_t child;
+		char *ro, c;
 
 		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, pipe(go));
+		ASSERT_EQ(0, pipe(ready));
 		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, ro);
+		/* Another process with a read-only map of its own. */
+		child = fork();
+		if (child == 0) {
+			char *m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE);
+
+			if (m == MAP_FAILED || write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) != 1)
+				_exit(0xff);
+			_exit(child_mprotect(&m, 1));
+		}
+		ASSERT_EQ(1, read(ready[0], &c, 1));
 		/* A page in a pipe: vmsplice holds a reference to it. */
 		ASSERT_EQ(0, pipe(pipefd));
 		iov = (struct iovec){ .iov_base = ro, .iov_len = PAGE };
 		ASSERT_EQ((ssize_t)PAGE, vmsplice(pipefd[1], &iov, 1, 0));
 		EXPECT_EQ(EBUSY, ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
 		EXPECT_EQ(0, kind_get_seals(k, fd));
-		/* The failed seal took nothing: the map may still become writable. */
-		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE));
+		/* The failed seal took nothing: both maps may still become writable. */
+		ASSERT_EQ(1, write(go[1], "g", 1));
+		EXPECT_EQ(1, wait_status(child));
+		ASSERT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE));
 		ro[PAGE] = 'w';
 		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ));
 		/* Without the pin: sealfs seals, memfd still refuses (the map). */
@@ -519,6 +541,10 @@ TEST(write_seal_refused_by_pinned_pages_leaves_read_only_maps_alone)
 			  ERRNO_OF(mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE)));
 		EXPECT_EQ('w', ro[PAGE]);
 		munmap(ro, 2 * PAGE);
+		close(go[0]);
+		close(go[1]);
+		close(ready[0]);
+		close(ready[1]);
 		close(fd);
 	}
 }
