@@ -445,34 +445,76 @@ static int wait_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
+/* A child of fork_ro_mapper(), waiting for release_child(). */
+struct ro_child {
+	pid_t pid;
+	int go;		/* its end: a byte lets it go on */
+};
+
+/*
+ * Forks a child that maps the page of @fd at @off read-only and shared,
+ * then waits for release_child(); it then tries mprotect(PROT_WRITE) on
+ * that map and on @inherited (a map of the parent's, or NULL) and exits
+ * with child_mprotect()'s status (bit 0: its own map, bit 1: the inherited
+ * one).  Returns once the child's map exists; pid -1 if anything failed.
+ */
+static struct ro_child fork_ro_mapper(int fd, off_t off, char *inherited)
+{
+	struct ro_child c = { .pid = -1, .go = -1 };
+	int go[2], ready[2];
+	char b;
+
+	if (pipe(go))
+		return c;
+	if (pipe(ready)) {
+		close(go[0]);
+		close(go[1]);
+		return c;
+	}
+	c.pid = fork();
+	if (c.pid == 0) {
+		char *m[2] = { mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, off), inherited };
+
+		if (m[0] == MAP_FAILED || write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(0xff);
+		_exit(child_mprotect(m, inherited ? 2 : 1));
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (c.pid > 0 && read(ready[0], &b, 1) != 1)
+		c.pid = -1;
+	close(ready[0]);
+	c.go = go[1];
+	return c;
+}
+
+/* Lets the child of fork_ro_mapper() go on: its exit status, or -1. */
+static int release_child(struct ro_child c)
+{
+	int sent = c.pid > 0 && write(c.go, "g", 1) == 1;
+
+	close(c.go);
+	return sent ? wait_status(c.pid) : -1;
+}
+
 TEST(write_seal_reaches_read_only_maps_in_every_process)
 {
 	for_each_kind(k) {
-		int fd = two_pages(k), go[2], ready[2];
-		char *maps[2], c;
-		pid_t before, after;
+		int fd = two_pages(k);
+		struct ro_child before;
+		char *maps[2];
+		pid_t after;
 
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, pipe(go));
-		ASSERT_EQ(0, pipe(ready));
 		maps[0] = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, maps[0]);
-		/* A child forked before the seal: the inherited map and its own. */
-		before = fork();
-		if (before == 0) {
-			char *m[2] = { maps[0], mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE) };
-
-			if (m[1] == MAP_FAILED || write(ready[1], "r", 1) != 1 ||
-			    read(go[0], &c, 1) != 1)
-				_exit(0xff);
-			_exit(child_mprotect(m, 2));
-		}
-		ASSERT_EQ(1, read(ready[0], &c, 1));
+		/* A child forked before the seal: its own map and the inherited one. */
+		before = fork_ro_mapper(fd, PAGE, maps[0]);
+		ASSERT_LT(0, before.pid);
 		EXPECT_EQ(k == MEMFD ? EBUSY : 0,
 			  ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
-		ASSERT_EQ(1, write(go[1], "g", 1));
 		/* Both of its maps: memfd's may become writable, sealfs's not. */
-		EXPECT_EQ(k == MEMFD ? 3 : 0, wait_status(before));
+		EXPECT_EQ(k == MEMFD ? 3 : 0, release_child(before));
 		/* A child forked after: it inherits a map without VM_MAYWRITE. */
 		after = fork();
 		if (after == 0)
@@ -488,10 +530,6 @@ TEST(write_seal_reaches_read_only_maps_in_every_process)
 			  ERRNO_OF(mprotect(maps[1], PAGE, PROT_READ | PROT_WRITE)));
 		EXPECT_EQ('a', maps[1][0]);
 		munmap(maps[1], PAGE);
-		close(go[0]);
-		close(go[1]);
-		close(ready[0]);
-		close(ready[1]);
 		close(fd);
 	}
 }
@@ -499,27 +537,17 @@ TEST(write_seal_reaches_read_only_maps_in_every_process)
 TEST(write_seal_refused_by_pinned_pages_leaves_read_only_maps_alone)
 {
 	for_each_kind(k) {
-		int fd = two_pages(k), pipefd[2], go[2], ready[2];
+		int fd = two_pages(k), pipefd[2];
+		struct ro_child other;
 		struct iovec iov;
-		pid_t child;
-		char *ro, c;
+		char *ro;
 
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, pipe(go));
-		ASSERT_EQ(0, pipe(ready));
 		ro = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, ro);
 		/* Another process with a read-only map of its own. */
-		child = fork();
-		if (child == 0) {
-			char *m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE);
-
-			if (m == MAP_FAILED || write(ready[1], "r", 1) != 1 ||
-			    read(go[0], &c, 1) != 1)
-				_exit(0xff);
-			_exit(child_mprotect(&m, 1));
-		}
-		ASSERT_EQ(1, read(ready[0], &c, 1));
+		other = fork_ro_mapper(fd, PAGE, NULL);
+		ASSERT_LT(0, other.pid);
 		/* A page in a pipe: vmsplice holds a reference to it. */
 		ASSERT_EQ(0, pipe(pipefd));
 		iov = (struct iovec){ .iov_base = ro, .iov_len = PAGE };
@@ -527,8 +555,7 @@ TEST(write_seal_refused_by_pinned_pages_leaves_read_only_maps_alone)
 		EXPECT_EQ(EBUSY, ERRNO_OF(kind_add_seals(k, fd, SEALFS_SEAL_WRITE)));
 		EXPECT_EQ(0, kind_get_seals(k, fd));
 		/* The failed seal took nothing: both maps may still become writable. */
-		ASSERT_EQ(1, write(go[1], "g", 1));
-		EXPECT_EQ(1, wait_status(child));
+		EXPECT_EQ(1, release_child(other));
 		ASSERT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE));
 		ro[PAGE] = 'w';
 		EXPECT_EQ(0, mprotect(ro, 2 * PAGE, PROT_READ));
@@ -541,10 +568,6 @@ TEST(write_seal_refused_by_pinned_pages_leaves_read_only_maps_alone)
 			  ERRNO_OF(mprotect(ro, 2 * PAGE, PROT_READ | PROT_WRITE)));
 		EXPECT_EQ('w', ro[PAGE]);
 		munmap(ro, 2 * PAGE);
-		close(go[0]);
-		close(go[1]);
-		close(ready[0]);
-		close(ready[1]);
 		close(fd);
 	}
 }
