@@ -332,13 +332,13 @@ impl LockedVma {
             return Err(EINVAL);
         }
         let vma = self.0.get();
-        // SAFETY: the VMA is valid and its `mmap_lock` is held for writing
-        // (type invariant), as `vm_flags_clear` needs.  It is shared with
-        // `VM_MAYWRITE`, so `__vma_link_file` (or `dup_mmap`) counted it
-        // in its file's mapping, and `__remove_shared_vm_struct` would
-        // uncount it only while it still has `VM_MAYWRITE`: the count is
-        // moved from the VMA's end to now, under the same lock, so it
-        // stays the number of shared `VM_MAYWRITE` VMAs.
+        // A shared `VM_MAYWRITE` VMA was counted in its file's mapping when
+        // it was linked (`__vma_link_file`, `dup_mmap`), and
+        // `__remove_shared_vm_struct` uncounts it only while it still has
+        // `VM_MAYWRITE`: the count moves from the VMA's end to now, under
+        // the same lock, and stays the number of such VMAs.
+        // SAFETY: the VMA is valid, has a file, and its `mmap_lock` is held
+        // for writing (type invariant), as `vm_flags_clear` needs.
         unsafe {
             bindings::sealfs_helper_vm_flags_clear(vma, flags::MAYWRITE as _);
             bindings::sealfs_helper_mapping_unmap_writable((*(*vma).vm_file).f_mapping);
