@@ -18,8 +18,10 @@
 //! that address space's, whoever else maps the file.
 
 use super::{bindings, file::flags, folio::Mapping};
-use core::ptr::read_volatile;
-use core::{mem::offset_of, ptr::NonNull};
+use core::{
+    mem::offset_of,
+    ptr::{read_volatile, NonNull},
+};
 use kernel::prelude::*;
 
 /// What a walk sees of one VMA of a file: its flags, read under

@@ -50,11 +50,11 @@
 //!    also for each `fork`), writable now or not.  `stop_writers` takes
 //!    `VM_MAYWRITE` away from the read-only ones, or fails with `EBUSY`
 //!    (see "Read-only shared mappings" below); then it denies writable
-//!    mappings there (`mapping_deny_writable`), which
-//!    fails if any is still counted, and keeps the denial for good, as
-//!    memfd does: a later `mmap` of the backing inode (`map_files`) fails
-//!    in `mmap_region`'s `mapping_map_writable` unless
-//!    `memfd_check_seals_mmap` already cleared its `VM_MAYWRITE`.
+//!    mappings there (`mapping_deny_writable`), which fails if any is
+//!    still counted, and keeps the denial for good, as memfd does: a later
+//!    `mmap` of the backing inode (`map_files`) fails in `mmap_region`'s
+//!    `mapping_map_writable` unless `memfd_check_seals_mmap` already
+//!    cleared its `VM_MAYWRITE`.
 //! 3. Mappings of the sealfs file in flight: `mmap_region()` counts a new
 //!    shared mapping with `VM_MAYWRITE` in the *sealfs* file's mapping
 //!    (`mapping_map_writable(file->f_mapping)`) before `f_op->mmap`, and
@@ -78,9 +78,9 @@
 //! 4. Pages pinned before the seal (GUP: O_DIRECT, io_uring fixed
 //!    buffers, vmsplice) could still be written through the pin:
 //!    `wait_for_pins` waits for them, after the denial of point 2, or the
-//!    seal fails.  No new pin for
-//!    writing can appear meanwhile: no writable shared mapping exists (2,
-//!    3), and the backing inode's `i_rwsem` holds off `write`.
+//!    seal fails.  No new pin for writing can appear meanwhile: no
+//!    writable shared mapping exists (2, 3), and the backing inode's
+//!    `i_rwsem` holds off `write`.
 //!
 //! # Read-only shared mappings made before the seal (spec section 9)
 //!
@@ -144,7 +144,7 @@
 //! While (c) waits for an address space's `mmap_lock` (held by a page
 //! fault, or by a reader of `/proc/PID/mem`), writers of the file wait for
 //! the `i_rwsem`s it holds; the wait is killable.
-
+//!
 //! `F_SEAL_FUTURE_WRITE` needs no denial: writable mappings made before it
 //! keep working (as memfd), and new ones see it in `check_mmap` (sealfs
 //! file) or `memfd_check_seals_mmap` (backing file), as `add_seals` stores
@@ -406,8 +406,8 @@ fn wait_for_pins(mapping: &Mapping) -> Result {
 /// `/proc/PID/fdinfo/N`: the seals, and what would make `F_SEAL_WRITE`
 /// fail with `EBUSY` now (spec section 9): the shared mappings that may be
 /// written (writable now, or registered with userfaultfd: read-only ones
-/// do not count, the seal takes their `VM_MAYWRITE`), and the folios with references beyond the page cache and the
-/// page tables.  Both are read racily, for a report.  Only the reader's
+/// do not count, the seal takes their `VM_MAYWRITE`), and the folios with
+/// references beyond the page cache and the page tables.  Both are read racily, for a report.  Only the reader's
 /// own CPU's LRU caches are drained first (a system-wide drain on every
 /// read would let any reader disturb every CPU), so a folio just added on
 /// another CPU can count as pinned until its batch drains; the seal's own
