@@ -210,6 +210,11 @@ void sealfs_helper_mmdrop(struct mm_struct *mm)
 	mmdrop(mm);
 }
 
+vm_fault_t sealfs_helper_check_stable_address_space(struct mm_struct *mm)
+{
+	return check_stable_address_space(mm);
+}
+
 int sealfs_helper_mmap_write_lock_killable(struct mm_struct *mm)
 {
 	return mmap_write_lock_killable(mm);

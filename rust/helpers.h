@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/oom.h>
 #include <linux/pgtable.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
@@ -62,6 +63,7 @@ void sealfs_helper_i_mmap_unlock_read(struct address_space *mapping);
 bool sealfs_helper_userfaultfd_armed(struct vm_area_struct *vma);
 void sealfs_helper_mmgrab(struct mm_struct *mm);
 void sealfs_helper_mmdrop(struct mm_struct *mm);
+vm_fault_t sealfs_helper_check_stable_address_space(struct mm_struct *mm);
 int sealfs_helper_mmap_write_lock_killable(struct mm_struct *mm);
 void sealfs_helper_mmap_write_unlock(struct mm_struct *mm);
 void sealfs_helper_mapping_unmap_writable(struct address_space *mapping);

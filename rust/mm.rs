@@ -151,13 +151,14 @@ impl Mapping {
     }
 
     /// References to the address spaces that have VMAs of the file that
-    /// `pred` accepts, each once, in no particular order.  VMAs linked
-    /// after the walk are not seen.
-    pub(crate) fn users_of_vmas(&self, pred: impl Fn(VmaState) -> bool) -> Result<KVec<MmRef>> {
+    /// `pred` accepts, each once (sorted by the address of their
+    /// `mm_struct`).  VMAs linked after the walk are not seen.
+    pub(crate) fn users_of_vmas(&self, pred: impl Fn(VmaState) -> bool) -> Result<KVVec<MmRef>> {
         // Room for one per VMA, allocated outside `i_mmap_rwsem` (reclaim
-        // takes it): VMAs linked meanwhile beyond that room are left out.
+        // takes it), with `kvmalloc` as there may be many: VMAs linked
+        // meanwhile beyond that room are left out.
         let room = self.count_vmas(&pred);
-        let mut found = KVec::<MmRef>::with_capacity(room, GFP_KERNEL)?;
+        let mut found = KVVec::<MmRef>::with_capacity(room, GFP_KERNEL)?;
         self.walk_vmas(|vma, state| {
             if pred(state) && found.len() < found.capacity() {
                 // SAFETY: `vma` is linked in the tree, whose lock the walk
@@ -179,7 +180,7 @@ impl Mapping {
         });
         // Each once: sorted, then the repeats dropped.
         found.as_mut_slice().sort_unstable_by_key(MmRef::addr);
-        let mut users = KVec::<MmRef>::with_capacity(found.len(), GFP_KERNEL)?;
+        let mut users = KVVec::<MmRef>::with_capacity(found.len(), GFP_KERNEL)?;
         for mm in found {
             if users.as_slice().last().map(MmRef::addr) != Some(mm.addr()) {
                 users.push(mm, GFP_KERNEL)?;
@@ -206,13 +207,27 @@ impl MmRef {
     }
 
     /// Takes the address space's `mmap_lock` for writing (`EINTR` if a
-    /// fatal signal comes first), under which its VMAs' flags may change.
-    pub(crate) fn write_lock(&self) -> Result<MmapWriteGuard<'_>> {
+    /// fatal signal comes first), under which its VMAs' flags may change;
+    /// `None` (unlocked again) if the address space is unstable
+    /// (`MMF_UNSTABLE`): the child of a `fork` that failed part way, whose
+    /// VMA tree still holds its parent's VMAs past the failure, or one the
+    /// OOM reaper is tearing down.  Such an address space is only ever
+    /// torn down; as uprobes does (`register_for_each_vma`), it is left
+    /// alone.
+    pub(crate) fn write_lock_stable(&self) -> Result<Option<MmapWriteGuard<'_>>> {
+        let mm = self.0.as_ptr();
         // SAFETY: the address space is valid (type invariant).
-        let ret = unsafe { bindings::sealfs_helper_mmap_write_lock_killable(self.0.as_ptr()) };
+        let ret = unsafe { bindings::sealfs_helper_mmap_write_lock_killable(mm) };
         kernel::error::to_result(ret)?;
-        // INVARIANT: locked just above.
-        Ok(MmapWriteGuard(self))
+        // SAFETY: as above; the flag is set under `mmap_lock` for writing
+        // (`dup_mmap`) or before the reaper takes it, and never cleared.
+        if unsafe { bindings::sealfs_helper_check_stable_address_space(mm) } != 0 {
+            // SAFETY: locked just above, by this task.
+            unsafe { bindings::sealfs_helper_mmap_write_unlock(mm) };
+            return Ok(None);
+        }
+        // INVARIANT: locked just above, and stable.
+        Ok(Some(MmapWriteGuard(self)))
     }
 }
 
@@ -231,7 +246,8 @@ impl Drop for MmRef {
 /// # Invariants
 ///
 /// The `mmap_lock` of the wrapped address space is held for writing by
-/// this task until the guard drops.
+/// this task until the guard drops, and the address space is stable: every
+/// VMA in its tree is its own.
 pub(crate) struct MmapWriteGuard<'a>(&'a MmRef);
 
 impl MmapWriteGuard<'_> {
@@ -253,10 +269,11 @@ impl MmapWriteGuard<'_> {
             if vma.is_null() {
                 return Ok(());
             }
-            // SAFETY: a VMA of this address space cannot be unlinked,
-            // freed or changed without the `mmap_lock` that we hold for
-            // writing (`munmap`, `mremap`, `exit_mmap`), so it is valid for
-            // the guard's borrow; `vm_file` is set for a VMA's life.
+            // SAFETY: the tree holds only this address space's VMAs (type
+            // invariant: stable), and one of them cannot be unlinked, freed
+            // or changed without the `mmap_lock` that we hold for writing
+            // (`munmap`, `mremap`, `exit_mmap`), so it is valid for the
+            // guard's borrow; `vm_file` is set for a VMA's life.
             let (end, ours) = unsafe {
                 let file = (*vma).vm_file;
                 (

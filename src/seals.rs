@@ -105,10 +105,14 @@
 //!    at a time: its `mmap_lock` for writing, killable.  No VMA of that
 //!    address space can now appear, go, or change its flags but ours (a
 //!    process that is exiting removes its VMAs under that lock too, so it
-//!    is done like any other).  Its VMAs are walked (`find_vma`): if one
-//!    of its shared VMAs of the file is writable or registered, `EBUSY` (a
-//!    race with `mprotect` or `UFFDIO_REGISTER` since (a)); otherwise each
-//!    loses `VM_MAYWRITE` and leaves `i_mmap_writable`
+//!    is done like any other).  An unstable one (`MMF_UNSTABLE`: the child
+//!    of a `fork` that failed part way, whose tree still holds its
+//!    parent's VMAs past the failure, or one the OOM reaper tears down) is
+//!    left alone, and its VMAs, still counted, make (d) fail until they
+//!    are gone.  A stable one's VMAs are walked (`find_vma`): if one of its
+//!    shared VMAs of the file is writable or registered, `EBUSY` (a race
+//!    with `mprotect` or `UFFDIO_REGISTER` since (a)); otherwise each loses
+//!    `VM_MAYWRITE` and leaves `i_mmap_writable`
 //!    (`LockedVma::try_clear_maywrite`).
 //! d. `mapping_deny_writable` (point 2) succeeds only when no VMA is
 //!    counted.  If one is, a VMA with `VM_MAYWRITE` appeared after (c) was
@@ -338,7 +342,11 @@ fn blocks_write_seal(vma: VmaState) -> bool {
 /// (a)), or `EINTR`.  Mappings that appear meanwhile are left to (d).
 fn revoke_write_access(pages: &Mapping) -> Result {
     for mm in pages.users_of_vmas(VmaState::is_shared_maywrite)? {
-        let locked = mm.write_lock()?;
+        // An unstable address space (a failed `fork`'s child, or one the
+        // OOM reaper tears down) keeps its VMAs counted: (d) fails for it.
+        let Some(locked) = mm.write_lock_stable()? else {
+            continue;
+        };
         // Nothing changes in this address space if one of its mappings
         // blocks the seal.
         locked.for_each_vma_of(pages, |vma| {
