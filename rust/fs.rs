@@ -619,6 +619,11 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
             (*sb).s_blocksize = kernel::page::PAGE_SIZE;
             (*sb).s_time_gran = 1;
             (*sb).s_op = &super::ops::Tables::<T>::SUPER;
+            // As tmpfs: once a write has found nothing to remove (no
+            // setuid/setgid bit, no file capability), the inode is marked
+            // `S_NOSEC` and later writes skip the look; `notify_change`
+            // clears the mark when such a bit is set.
+            (*sb).s_flags |= bindings::sealfs_const_SB_NOSEC;
         }
         // SAFETY: `sb` is valid, of type `T`, and has its `s_fs_info`.
         let sb = unsafe { SuperBlock::from_raw(sb) };

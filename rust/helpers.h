@@ -79,5 +79,6 @@ static const loff_t sealfs_const_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 static const xa_mark_t sealfs_const_PAGECACHE_TAG_TOWRITE = PAGECACHE_TAG_TOWRITE;
 static const unsigned long sealfs_const_XA_CHUNK_MASK = XA_CHUNK_MASK;
 static const unsigned long sealfs_const_SB_KERNMOUNT = SB_KERNMOUNT;
+static const unsigned long sealfs_const_SB_NOSEC = SB_NOSEC;
 
 #endif

@@ -508,11 +508,9 @@ unsafe extern "C" fn setattr<T: FileSystem>(
             unsafe { bindings::sealfs_helper_i_size_write(inode.as_ptr(), backing.size()) };
             result?;
         }
-        // SAFETY: as for `setattr_prepare`.
-        unsafe {
-            bindings::setattr_copy(idmap, inode.as_ptr(), attr);
-            bindings::__mark_inode_dirty(inode.as_ptr(), bindings::I_DIRTY_SYNC as i32);
-        }
+        // SAFETY: as for `setattr_prepare`.  Not marked dirty, as shmem's
+        // inodes are not: nothing writes an in-memory inode back.
+        unsafe { bindings::setattr_copy(idmap, inode.as_ptr(), attr) };
         Ok(0)
     })
 }
