@@ -149,6 +149,15 @@ def table(res):
             "sealfs huge=never against it: "
             f"{create['sealfs_never']['median'] / ref:.2f}.",
         ]
+    if any(c["id"].startswith("step_") for c in cases):
+        lines += [
+            "",
+            "The step rows time the creation row's four steps apart, on "
+            "batches of open files.  Each step of a sealfs file works on two "
+            "inodes, its own and its backing shmem file's, where memfd has "
+            "one: creation and close make and free two inodes, dentries and "
+            "files; ftruncate and the seals change both.",
+        ]
     lines += [
         "",
         "## Defaults: sealfs (huge=within_size) against memfd, as booted "

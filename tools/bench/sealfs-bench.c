@@ -46,6 +46,9 @@
  *       create_seal's work on a named file of a tmpfs with huge=never,
  *       unlinked at once, as sealfs_never's: shmem's own cost of a named
  *       file (the reference of that row, not a contender; ops/s)
+ *   step_create, step_ftruncate, step_add_seals, step_close
+ *       create_seal's four steps timed apart, each on a batch of open
+ *       files: where its time goes (microseconds per file)
  *   memcpy
  *       memcpy(3) of a SIZE buffer to another one (GiB/s): what the memory
  *       system allows, the reference for the throughput rows
@@ -471,6 +474,65 @@ static void bench_create(int nops, int reps)
 	print_case(c);
 }
 
+/* How many files create_steps keeps open at once (below RLIMIT_NOFILE). */
+#define STEP_BATCH 500
+
+/*
+ * create_seal's four steps timed apart, on batches of STEP_BATCH files
+ * (each step on every file of the batch, then the next step): what each
+ * costs, per file.  The close step is the close(2) calls alone; the inodes
+ * are freed after an RCU grace period, outside the timed loop, and the
+ * batches make the caches colder than create_seal's loop does, so the four
+ * do not add up to its figure.
+ */
+static void bench_create_steps(int nops, int reps)
+{
+	struct bcase *step[] = {
+		new_case("step_create", "create_seal's steps: create", "us", LOWER, 0, MiB),
+		new_case("step_ftruncate", "create_seal's steps: ftruncate(1 MiB)", "us", LOWER,
+			 0, MiB),
+		new_case("step_add_seals", "create_seal's steps: ADD_SEALS(SHRINK|GROW|WRITE)",
+			 "us", LOWER, 0, MiB),
+		new_case("step_close", "create_seal's steps: close", "us", LOWER, 0, MiB),
+	};
+	static int fds[STEP_BATCH];
+
+	for (int i = 0; i < reps; i++) {
+		for (int k = 0; k < NKINDS; k++) {
+			double spent[4] = { 0 };
+
+			turn_start(k);
+			for (int done = 0; done < nops; done += STEP_BATCH) {
+				int n = nops - done < STEP_BATCH ? nops - done : STEP_BATCH;
+				double t0 = now();
+
+				for (int j = 0; j < n; j++)
+					fds[j] = create(k, "bench-steps");
+				spent[0] += now() - t0;
+				t0 = now();
+				for (int j = 0; j < n; j++)
+					if (ftruncate(fds[j], MiB))
+						die("%s: ftruncate", kind_names[k]);
+				spent[1] += now() - t0;
+				t0 = now();
+				for (int j = 0; j < n; j++)
+					if (add_seals(k, fds[j], SEALS_CREATE))
+						die("%s: ADD_SEALS(SHRINK|GROW|WRITE)", kind_names[k]);
+				spent[2] += now() - t0;
+				t0 = now();
+				for (int j = 0; j < n; j++)
+					xclose(fds[j]);
+				spent[3] += now() - t0;
+			}
+			turn_end(k);
+			for (int s = 0; s < 4; s++)
+				add_sample(&step[s]->s[k], spent[s] / nops * 1e6, 0);
+		}
+	}
+	for (int s = 0; s < 4; s++)
+		print_case(step[s]);
+}
+
 /*
  * create_seal's work on a named, unlinked file of a tmpfs (huge=never):
  * memfd_create makes no name, so the row of sealfs_never, whose file is
@@ -788,6 +850,8 @@ int main(int argc, char **argv)
 		bench_create(create_ops, reps);
 	if (WANT("create_seal_tmpfs"))
 		bench_create_tmpfs(create_ops, reps);
+	if (WANT("step_"))
+		bench_create_steps(create_ops, reps);
 	for (int i = 0; i < 3; i++)
 		if (WANT(seal_ids[i]))
 			bench_seal(seal_sizes[i], reps, seal_ids[i], seal_titles[i]);
