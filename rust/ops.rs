@@ -508,8 +508,9 @@ unsafe extern "C" fn setattr<T: FileSystem>(
             unsafe { bindings::sealfs_helper_i_size_write(inode.as_ptr(), backing.size()) };
             result?;
         }
-        // SAFETY: as for `setattr_prepare`.  Not marked dirty, as shmem's
-        // inodes are not: nothing writes an in-memory inode back.
+        // SAFETY: as for `setattr_prepare`.  Not marked dirty (nor does
+        // `shmem_setattr` mark its inode): nothing writes a sealfs inode
+        // back, as it has no `write_inode` and its device is the noop one.
         unsafe { bindings::setattr_copy(idmap, inode.as_ptr(), attr) };
         Ok(0)
     })
