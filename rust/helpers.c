@@ -57,11 +57,6 @@ int sealfs_helper_folio_mapcount(const struct folio *folio)
 	return folio_mapcount(folio);
 }
 
-long sealfs_helper_folio_nr_pages(const struct folio *folio)
-{
-	return folio_nr_pages(folio);
-}
-
 void sealfs_helper_folio_batch_init(struct folio_batch *fbatch)
 {
 	folio_batch_init(fbatch);

@@ -33,7 +33,6 @@ void sealfs_helper_mapping_allow_writable(struct address_space *mapping);
 void sealfs_helper_mapping_set_unevictable(struct address_space *mapping);
 void sealfs_helper_mapping_set_gfp_mask(struct address_space *m, gfp_t mask);
 int sealfs_helper_folio_mapcount(const struct folio *folio);
-long sealfs_helper_folio_nr_pages(const struct folio *folio);
 void sealfs_helper_folio_batch_init(struct folio_batch *fbatch);
 void sealfs_helper_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags);
 int sealfs_helper_pidns_memfd_noexec_scope(struct pid_namespace *ns);

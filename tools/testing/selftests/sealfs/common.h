@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -62,6 +64,35 @@ static inline int kind_get_seals(enum kind k, int fd)
 	if (k == MEMFD)
 		return fcntl(fd, F_GET_SEALS);
 	return ioctl(fd, SEALFS_IOC_GET_SEALS);
+}
+
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/*
+ * Sets memfd's huge-page policy (shmem_enabled) to @want; returns the old
+ * one in @old (empty if there is none: no THP), or -1 on failure.
+ */
+static inline int set_memfd_huge(const char *want, char *old, size_t len)
+{
+	char buf[128], *open, *close;
+	FILE *f = fopen(SHMEM_ENABLED, "r+");
+
+	old[0] = 0;
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	if (!fgets(buf, sizeof(buf), f) || !(open = strchr(buf, '[')) ||
+	    !(close = strchr(open, ']')) || (size_t)(close - open) > len) {
+		fclose(f);
+		return -1;
+	}
+	*close = 0;
+	snprintf(old, len, "%s", open + 1);
+	rewind(f);
+	if (fputs(want, f) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
 }
 
 #endif /* SEALFS_SELFTEST_COMMON_H */

@@ -1911,35 +1911,6 @@ static int run_seed(uint64_t seed, long *steps, long *episodes)
 	return 0;
 }
 
-#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
-
-/*
- * Sets memfd's huge-page policy (shmem_enabled) to @want; returns the old
- * one in @old (empty if there is none: no THP), or -1 on failure.
- */
-static int set_memfd_huge(const char *want, char *old, size_t len)
-{
-	char buf[128], *open, *close;
-	FILE *f = fopen(SHMEM_ENABLED, "r+");
-
-	old[0] = 0;
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	if (!fgets(buf, sizeof(buf), f) || !(open = strchr(buf, '[')) ||
-	    !(close = strchr(open, ']')) || (size_t)(close - open) > len) {
-		fclose(f);
-		return -1;
-	}
-	*close = 0;
-	snprintf(old, len, "%s", open + 1);
-	rewind(f);
-	if (fputs(want, f) < 0) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
-
 static void run_group(struct __test_metadata *_metadata, int group)
 {
 	long steps = 0, episodes = 0;

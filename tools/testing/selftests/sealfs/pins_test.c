@@ -3,8 +3,9 @@
  * sealfs selftests: page references held beyond the page cache (spec 3
  * step 5, spec 5).  F_SEAL_WRITE must wait for them and give up with EBUSY,
  * changing nothing, while they stay: io_uring fixed buffers (FOLL_LONGTERM
- * write pins), pages spliced or vmspliced into a pipe.  And io_uring writes
- * meet the seals as write(2) does.
+ * write pins), pages spliced or vmspliced into a pipe, also of huge folios
+ * (memfd with shmem_enabled=always).  And io_uring writes meet the seals as
+ * write(2) does.
  *
  * Every test runs the same steps on a memfd first, then on a sealfs file,
  * and asserts the same exact values for both.  io_uring is driven by raw
@@ -12,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -304,6 +306,108 @@ TEST(write_seal_is_ebusy_while_a_pipe_holds_vmspliced_pages)
 		ASSERT_EQ(SEALFS_SEAL_WRITE, kind_get_seals(k, fd)) ON(k);
 		close(pipefd[0]);
 		close(pipefd[1]);
+		close(fd);
+	}
+}
+
+/* ---- pins on huge folios ---- */
+
+#define HUGE_FILE	(4 * 1024 * 1024)
+/* /proc/kpageflags: the page is part of a transparent huge page. */
+#define KPF_THP		22
+
+/* Whether the (present) page mapped at @addr is part of a THP, or -1. */
+static int is_thp(const void *addr)
+{
+	uint64_t entry, flags;
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	int ret = -1;
+
+	if (pagemap >= 0 && kpageflags >= 0 &&
+	    pread(pagemap, &entry, sizeof(entry), (uintptr_t)addr / PAGE * sizeof(entry)) ==
+		    sizeof(entry) &&
+	    (entry >> 63) &&
+	    pread(kpageflags, &flags, sizeof(flags),
+		  (entry & ((1ULL << 55) - 1)) * sizeof(flags)) == sizeof(flags))
+		ret = (flags >> KPF_THP) & 1;
+	if (pagemap >= 0)
+		close(pagemap);
+	if (kpageflags >= 0)
+		close(kpageflags);
+	return ret;
+}
+
+/* memfd in huge pages too, for the time of the test. */
+FIXTURE(memfd_huge)
+{
+	char old[32];
+};
+
+FIXTURE_SETUP(memfd_huge)
+{
+	ASSERT_EQ(0, set_memfd_huge("always", self->old, sizeof(self->old)));
+	if (!self->old[0])
+		SKIP(return, "no transparent huge pages for shmem in this kernel");
+}
+
+FIXTURE_TEARDOWN(memfd_huge)
+{
+	char ignored[32];
+
+	if (self->old[0])
+		ASSERT_EQ(0, set_memfd_huge(self->old, ignored, sizeof(ignored)));
+}
+
+/*
+ * The pin walk on huge folios (sealfs's default huge=within_size, memfd
+ * with shmem_enabled=always): a huge folio's references are the page
+ * cache's 512 and one per mapping, so a private map of it is no pin, and
+ * a page of it in a pipe is one.
+ */
+TEST_F(memfd_huge, write_seal_judges_huge_folios_as_memfd_does)
+{
+	static char buf[1024 * 1024];
+
+	memset(buf, 'h', sizeof(buf));
+	for_each_kind(k) {
+		int fd = kind_create(k, "huge-pins", SEALFS_ALLOW_SEALING), pipefd[2];
+		struct iovec iov;
+		volatile char sink;
+		char *p;
+
+		ASSERT_LE(0, fd) ON(k);
+		/* Sized first: huge=within_size gives huge pages within the size. */
+		ASSERT_EQ(0, ftruncate(fd, HUGE_FILE)) ON(k);
+		for (off_t off = 0; off < HUGE_FILE; off += sizeof(buf))
+			ASSERT_EQ((ssize_t)sizeof(buf), pwrite(fd, buf, sizeof(buf), off)) ON(k);
+		/* A private map counts for neither: only its references differ. */
+		p = mmap(NULL, HUGE_FILE, PROT_READ, MAP_PRIVATE, fd, 0);
+		ASSERT_NE(MAP_FAILED, p) ON(k);
+		for (off_t off = 0; off < HUGE_FILE; off += PAGE)
+			sink = p[off];
+		(void)sink;
+		ASSERT_EQ(1, is_thp(p)) ON(k);
+		ASSERT_EQ(1, is_thp(p + HUGE_FILE - PAGE)) ON(k);
+
+		/* A page of the second huge folio in a pipe. */
+		ASSERT_EQ(0, pipe(pipefd));
+		iov.iov_base = p + HUGE_FILE - PAGE;
+		iov.iov_len = PAGE;
+		ASSERT_EQ(PAGE, vmsplice(pipefd[1], &iov, 1, 0)) ON(k);
+		ASSERT_EQ(-1, kind_add_seals(k, fd, SEALFS_SEAL_WRITE)) ON(k);
+		ASSERT_EQ(EBUSY, errno) ON(k);
+		ASSERT_EQ(0, kind_get_seals(k, fd)) ON(k);
+
+		/* Drained: the mapped huge folios hold no pin. */
+		close(pipefd[0]);
+		close(pipefd[1]);
+		ASSERT_EQ(0, kind_add_seals(k, fd, SEALFS_SEAL_WRITE))
+			TH_LOG("%s: F_SEAL_WRITE over mapped huge folios: %s", kind_name(k),
+			       strerror(errno));
+		ASSERT_EQ(SEALFS_SEAL_WRITE, kind_get_seals(k, fd)) ON(k);
+		ASSERT_EQ('h', p[HUGE_FILE - 1]) ON(k);
+		ASSERT_EQ(0, munmap(p, HUGE_FILE)) ON(k);
 		close(fd);
 	}
 }
