@@ -286,17 +286,25 @@ unsafe fn has_extra_refs(folio: *mut bindings::folio) -> bool {
         // `_folio_nr_pages` exists on 64-bit kernels only, as this reading
         // of `folio_nr_pages()`: elsewhere this does not compile.
         // SAFETY: a large folio has its first tail page, valid as the
-        // folio is (function safety requirement); the mapcount is read
-        // racily, as memfd reads it; the size cannot change under the
+        // folio is (function safety requirement); the counts are read
+        // racily, as memfd reads them; the size cannot change under the
         // xarray lock.
-        let (mapcount, nr_pages) = unsafe {
+        let (mapcount, pincount, nr_pages) = unsafe {
             let tail = &raw const (*folio).__bindgen_anon_2.__bindgen_anon_1;
             (
                 core::ptr::read_volatile(&raw const (*tail)._large_mapcount.counter) + 1,
+                core::ptr::read_volatile(&raw const (*tail)._pincount.counter),
                 (*tail)._folio_nr_pages,
             )
         };
-        return i64::from(refs) - i64::from(mapcount) != i64::from(nr_pages);
+        // Beyond memfd: `folio_maybe_dma_pinned()` as well.  memfd's
+        // formula alone can miss a pin of a large folio while a fault maps
+        // several of its pages, as `filemap_map_folio_range()` raises the
+        // mapcount by that many before the references; a `FOLL_PIN` pin
+        // (O_DIRECT, io_uring) also counts in `_pincount`, which no
+        // mapping changes.  It adds no refusal memfd would not make: each
+        // such pin is a reference too.
+        return pincount > 0 || i64::from(refs) - i64::from(mapcount) != i64::from(nr_pages);
     }
     // The common case: a small folio with only the page cache's reference.
     // A mapping holds a reference of its own, so that is a small, unmapped
